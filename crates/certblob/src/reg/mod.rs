@@ -1,0 +1,1 @@
+//! Reading and writing regedit `.reg` files (work in progress).

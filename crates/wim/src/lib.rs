@@ -1,0 +1,1 @@
+//! wim (work in progress).
