@@ -414,3 +414,17 @@ fn after_write_policy() {
         assert!(!a.reason().is_empty());
     }
 }
+
+#[test]
+fn find_logs_matches_case_insensitively() {
+    let dir = tempfile::tempdir().unwrap();
+    let hive = dir.path().join("SOFTWARE");
+    std::fs::write(&hive, b"x").unwrap();
+    assert_eq!(find_logs(&hive).unwrap(), [None, None]);
+    std::fs::write(dir.path().join("software.LOG2"), b"").unwrap();
+    std::fs::write(dir.path().join("SOFTWARE.LOG1"), b"").unwrap();
+    std::fs::write(dir.path().join("SOFTWARE.LOG"), b"").unwrap();
+    let [l1, l2] = find_logs(&hive).unwrap();
+    assert_eq!(l1.unwrap().file_name().unwrap(), "SOFTWARE.LOG1");
+    assert_eq!(l2.unwrap().file_name().unwrap(), "software.LOG2");
+}
