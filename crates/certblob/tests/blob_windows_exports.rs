@@ -23,7 +23,10 @@ fn byte_identical_to_windows_11_root_export() {
     let theirs = windows_blob("root-DD70024CA91CB2DF49477155BB4E0C836DA6527E.reg");
     let decoded = decode_blob(&theirs).unwrap();
     let cert = Certificate::from_der(decoded.cert_der.as_deref().unwrap()).unwrap();
-    assert_eq!(cert.thumbprint().to_hex(), "DD70024CA91CB2DF49477155BB4E0C836DA6527E");
+    assert_eq!(
+        cert.thumbprint().to_hex(),
+        "DD70024CA91CB2DF49477155BB4E0C836DA6527E"
+    );
     assert_eq!(
         decoded.prop_ids(),
         [107, 15, 20, 25, 92, 3, 32],
@@ -44,7 +47,10 @@ fn older_windows_export_differs_only_in_md5_and_order() {
     assert_eq!(decoded.prop_ids(), [4, 15, 20, 25, 3, 92, 32]);
     let der = decoded.cert_der.clone().unwrap();
     let cert = Certificate::from_der(&der).unwrap();
-    assert_eq!(cert.thumbprint().to_hex(), "B759697225BF14DA7F67596D9A687058C4EBAC60");
+    assert_eq!(
+        cert.thumbprint().to_hex(),
+        "B759697225BF14DA7F67596D9A687058C4EBAC60"
+    );
     // This certificate has no subjectKeyIdentifier: Windows used SHA-1 of the SubjectPublicKeyInfo.
     let ours = decode_blob(&encode_blob(&cert)).unwrap();
     for id in [15, 20, 25, 3, 92, 32] {
@@ -57,7 +63,11 @@ fn older_windows_export_differs_only_in_md5_and_order() {
     let rebuilt: Vec<(u32, Vec<u8>)> = [4u32, 15, 20, 25, 3, 92, 32]
         .iter()
         .map(|&id| {
-            let data = if id == 4 { md5.clone() } else { ours.property(id).unwrap().to_vec() };
+            let data = if id == 4 {
+                md5.clone()
+            } else {
+                ours.property(id).unwrap().to_vec()
+            };
             (id, data)
         })
         .collect();
@@ -75,26 +85,75 @@ fn real_roots_blob_properties_match_openssl() {
         let blob = encode_blob(&cert);
         let d = decode_blob(&blob).unwrap();
         assert_eq!(d.cert_der.as_deref(), Some(&der[..]));
-        assert_eq!(d.prop_ids(), [107, 15, 20, 25, 92, 3, 32], "{}", path.display());
+        assert_eq!(
+            d.prop_ids(),
+            [107, 15, 20, 25, 92, 3, 32],
+            "{}",
+            path.display()
+        );
         let dgst = |alg: &str, data: &[u8]| openssl(&["dgst", alg, "-binary"], Some(data));
-        assert_eq!(d.property(CERT_SHA1_HASH_PROP_ID).unwrap(), &dgst("-sha1", &der)[..]);
-        assert_eq!(d.property(CERT_SHA256_HASH_PROP_ID).unwrap(), &dgst("-sha256", &der)[..]);
+        assert_eq!(
+            d.property(CERT_SHA1_HASH_PROP_ID).unwrap(),
+            &dgst("-sha1", &der)[..]
+        );
+        assert_eq!(
+            d.property(CERT_SHA256_HASH_PROP_ID).unwrap(),
+            &dgst("-sha256", &der)[..]
+        );
         // TBSCertificate = first element of the certificate SEQUENCE (openssl asn1parse -strparse).
         let tbs = openssl(
-            &["asn1parse", "-inform", "DER", "-strparse", "4", "-noout", "-out", "/dev/stdout"],
+            &[
+                "asn1parse",
+                "-inform",
+                "DER",
+                "-strparse",
+                "4",
+                "-noout",
+                "-out",
+                "/dev/stdout",
+            ],
             Some(&der),
         );
-        assert_eq!(d.property(CERT_SIGNATURE_HASH_PROP_ID).unwrap(), &dgst("-sha1", &tbs)[..]);
-        let text = String::from_utf8(openssl(&["x509", "-inform", "DER", "-noout", "-text"], Some(&der))).unwrap();
+        assert_eq!(
+            d.property(CERT_SIGNATURE_HASH_PROP_ID).unwrap(),
+            &dgst("-sha1", &tbs)[..]
+        );
+        let text = String::from_utf8(openssl(
+            &["x509", "-inform", "DER", "-noout", "-text"],
+            Some(&der),
+        ))
+        .unwrap();
         if let Some(ski) = text.split("Subject Key Identifier: \n").nth(1) {
-            let hex: String = ski.lines().next().unwrap().chars().filter(|c| c.is_ascii_hexdigit()).collect();
-            assert_eq!(hex::encode_upper(d.property(CERT_KEY_IDENTIFIER_PROP_ID).unwrap()), hex);
+            let hex: String = ski
+                .lines()
+                .next()
+                .unwrap()
+                .chars()
+                .filter(|c| c.is_ascii_hexdigit())
+                .collect();
+            assert_eq!(
+                hex::encode_upper(d.property(CERT_KEY_IDENTIFIER_PROP_ID).unwrap()),
+                hex
+            );
             with_ski += 1;
         }
-        let bits = u32::from_le_bytes(d.property(CERT_ISSUER_PUB_KEY_BIT_LENGTH_PROP_ID).unwrap().try_into().unwrap());
+        let bits = u32::from_le_bytes(
+            d.property(CERT_ISSUER_PUB_KEY_BIT_LENGTH_PROP_ID)
+                .unwrap()
+                .try_into()
+                .unwrap(),
+        );
         assert_eq!(bits, cert.info().key_bits);
-        assert_eq!(d.property(CERT_SUBJECT_PUBLIC_KEY_MD5_HASH_PROP_ID).unwrap().len(), 16);
+        assert_eq!(
+            d.property(CERT_SUBJECT_PUBLIC_KEY_MD5_HASH_PROP_ID)
+                .unwrap()
+                .len(),
+            16
+        );
         assert_eq!(d.property(CERT_CERT_PROP_ID).unwrap(), &der[..]);
     }
-    assert!(with_ski >= 30, "openssl showed a subjectKeyIdentifier for only {with_ski} roots");
+    assert!(
+        with_ski >= 30,
+        "openssl showed a subjectKeyIdentifier for only {with_ski} roots"
+    );
 }

@@ -23,7 +23,11 @@ fn unix_seconds(iso: &str) -> i64 {
         .output()
         .expect("date (Debian package coreutils)");
     assert!(out.status.success(), "date -d {iso}");
-    String::from_utf8(out.stdout).unwrap().trim().parse().unwrap()
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 fn thumbprints(certs: &[Certificate]) -> Vec<String> {
@@ -36,7 +40,12 @@ fn thumbprints_and_facts_match_openssl() {
         let certs = read_certificates(&path).unwrap();
         assert_eq!(certs.len(), 1, "{}", path.display());
         let c = &certs[0];
-        assert_eq!(c.thumbprint().to_hex(), openssl_thumbprint(&path), "{}", path.display());
+        assert_eq!(
+            c.thumbprint().to_hex(),
+            openssl_thumbprint(&path),
+            "{}",
+            path.display()
+        );
         let der = openssl(&["x509", "-in", s(&path), "-outform", "DER"], None);
         assert_eq!(c.der(), &der[..]);
 
@@ -57,15 +66,41 @@ fn thumbprints_and_facts_match_openssl() {
             .and_then(|n| n.parse::<u32>().ok())
             .expect("openssl key size");
         assert_eq!(c.info().key_bits, bits, "{}", path.display());
-        assert_eq!(c.info().is_ca, text.contains("CA:TRUE"), "{}", path.display());
-        assert!(c.info().is_self_signed, "{} should be self-signed", path.display());
+        assert_eq!(
+            c.info().is_ca,
+            text.contains("CA:TRUE"),
+            "{}",
+            path.display()
+        );
+        assert!(
+            c.info().is_self_signed,
+            "{} should be self-signed",
+            path.display()
+        );
         // Every root here uses RSA PKCS#1 or ECDSA with SHA-2/SHA-1, which the verifier supports
         // unless the key is a legacy size.
-        assert_ne!(c.info().self_signed_check, SelfSignedCheck::SignatureMismatch);
+        assert_ne!(
+            c.info().self_signed_check,
+            SelfSignedCheck::SignatureMismatch
+        );
         // Validity: openssl's ISO dates, converted by `date` (GNU coreutils) to Unix seconds.
-        let dates = openssl_str(&["x509", "-in", s(&path), "-noout", "-dates", "-dateopt", "iso_8601"]);
-        for (field, ours) in [("notBefore=", c.info().not_before), ("notAfter=", c.info().not_after)] {
-            let iso = dates.lines().find_map(|l| l.strip_prefix(field)).expect("openssl date");
+        let dates = openssl_str(&[
+            "x509",
+            "-in",
+            s(&path),
+            "-noout",
+            "-dates",
+            "-dateopt",
+            "iso_8601",
+        ]);
+        for (field, ours) in [
+            ("notBefore=", c.info().not_before),
+            ("notAfter=", c.info().not_after),
+        ] {
+            let iso = dates
+                .lines()
+                .find_map(|l| l.strip_prefix(field))
+                .expect("openssl date");
             assert_eq!(unix_seconds(iso), ours, "{} {field}", path.display());
         }
         // Thumbprint text round trip.
@@ -85,13 +120,30 @@ fn every_input_form_gives_the_same_certificates() {
         expected.push(want.clone());
 
         let der_path = dir.path().join(format!("{i}.cer"));
-        openssl(&["x509", "-in", s(path), "-outform", "DER", "-out", s(&der_path)], None);
-        assert_eq!(thumbprints(&read_certificates(&der_path).unwrap()), [want.clone()]);
+        openssl(
+            &[
+                "x509",
+                "-in",
+                s(path),
+                "-outform",
+                "DER",
+                "-out",
+                s(&der_path),
+            ],
+            None,
+        );
+        assert_eq!(
+            thumbprints(&read_certificates(&der_path).unwrap()),
+            [want.clone()]
+        );
 
         let pem = openssl_str(&["x509", "-in", s(path)]);
         let crlf_path = dir.path().join(format!("{i}-crlf.cer"));
         std::fs::write(&crlf_path, pem.replace('\n', "\r\n")).unwrap();
-        assert_eq!(thumbprints(&read_certificates(&crlf_path).unwrap()), [want.clone()]);
+        assert_eq!(
+            thumbprints(&read_certificates(&crlf_path).unwrap()),
+            [want.clone()]
+        );
 
         // openssl -text puts a human-readable dump before the PEM block.
         let with_text = openssl(&["x509", "-in", s(path), "-text"], None);
@@ -101,7 +153,11 @@ fn every_input_form_gives_the_same_certificates() {
         );
 
         // Bare Base64 (the PEM body without its BEGIN/END lines).
-        let bare: String = pem.lines().filter(|l| !l.starts_with("-----")).collect::<Vec<_>>().join("\r\n");
+        let bare: String = pem
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect::<Vec<_>>()
+            .join("\r\n");
         assert_eq!(
             thumbprints(&parse_certificates(bare.as_bytes(), "bare.b64").unwrap()),
             [want.clone()]
@@ -111,16 +167,40 @@ fn every_input_form_gives_the_same_certificates() {
 
     let bundle_path = dir.path().join("bundle.pem");
     std::fs::write(&bundle_path, &bundle).unwrap();
-    assert_eq!(thumbprints(&read_certificates(&bundle_path).unwrap()), expected);
+    assert_eq!(
+        thumbprints(&read_certificates(&bundle_path).unwrap()),
+        expected
+    );
 
     let p7b_der = dir.path().join("bundle.p7b");
     let p7b_pem = dir.path().join("bundle-pem.p7b");
     openssl(
-        &["crl2pkcs7", "-nocrl", "-certfile", s(&bundle_path), "-outform", "DER", "-out", s(&p7b_der)],
+        &[
+            "crl2pkcs7",
+            "-nocrl",
+            "-certfile",
+            s(&bundle_path),
+            "-outform",
+            "DER",
+            "-out",
+            s(&p7b_der),
+        ],
         None,
     );
-    openssl(&["crl2pkcs7", "-nocrl", "-certfile", s(&bundle_path), "-out", s(&p7b_pem)], None);
-    assert!(std::fs::read_to_string(&p7b_pem).unwrap().contains("-----BEGIN PKCS7-----"));
+    openssl(
+        &[
+            "crl2pkcs7",
+            "-nocrl",
+            "-certfile",
+            s(&bundle_path),
+            "-out",
+            s(&p7b_pem),
+        ],
+        None,
+    );
+    assert!(std::fs::read_to_string(&p7b_pem)
+        .unwrap()
+        .contains("-----BEGIN PKCS7-----"));
     let mut from_der = thumbprints(&read_certificates(&p7b_der).unwrap());
     let mut from_pem = thumbprints(&read_certificates(&p7b_pem).unwrap());
     let mut want = expected.clone();
@@ -131,7 +211,17 @@ fn every_input_form_gives_the_same_certificates() {
     assert_eq!(from_pem, want);
 
     // Every certificate in the PKCS#7 bundle is byte-identical to openssl's DER of it.
-    let oracle_certs = openssl(&["pkcs7", "-in", s(&p7b_der), "-inform", "DER", "-print_certs"], None);
+    let oracle_certs = openssl(
+        &[
+            "pkcs7",
+            "-in",
+            s(&p7b_der),
+            "-inform",
+            "DER",
+            "-print_certs",
+        ],
+        None,
+    );
     let reparsed = parse_certificates(&oracle_certs, "print_certs").unwrap();
     let mut a = thumbprints(&reparsed);
     a.sort();

@@ -26,14 +26,25 @@ pub fn real_roots() -> Vec<PathBuf> {
 pub fn openssl(args: &[&str], stdin: Option<&[u8]>) -> Vec<u8> {
     let mut child = Command::new("openssl")
         .args(args)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot run openssl ({e}); install the Debian package `openssl`"));
+        .unwrap_or_else(|e| {
+            panic!("cannot run openssl ({e}); install the Debian package `openssl`")
+        });
     if let Some(input) = stdin {
         use std::io::Write;
-        child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input)
+            .expect("write stdin");
     }
     let out = child.wait_with_output().expect("openssl output");
     assert!(
