@@ -157,3 +157,20 @@ fn real_roots_blob_properties_match_openssl() {
         "openssl showed a subjectKeyIdentifier for only {with_ski} roots"
     );
 }
+
+/// A minimal Blob (SHA-1 hash + certificate only), as written by older tools and by Wine:
+/// our decoder reads it; our own Blob carries the same two records plus the derived hashes.
+#[test]
+fn minimal_export_is_read_and_shares_its_records_with_ours() {
+    let theirs = windows_blob("root-A31D3E0A4D99335EBD9B6F18E0915490F13525CA.reg");
+    let decoded = decode_blob(&theirs).unwrap();
+    assert_eq!(decoded.prop_ids(), [3, 32]);
+    let cert = Certificate::from_der(decoded.cert_der.as_deref().unwrap()).unwrap();
+    assert_eq!(cert.thumbprint().to_hex(), "A31D3E0A4D99335EBD9B6F18E0915490F13525CA");
+    let ours = decode_blob(&encode_blob(&cert)).unwrap();
+    for id in [3, 32] {
+        assert_eq!(ours.property(id), decoded.property(id), "property {id}");
+    }
+    let extra: Vec<u32> = ours.prop_ids().into_iter().filter(|id| ![3, 32].contains(id)).collect();
+    assert_eq!(extra, [107, 15, 20, 25, 92]);
+}
