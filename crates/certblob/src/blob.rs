@@ -4,6 +4,7 @@
 //! then `length` data bytes. Property 32 (CERT_CERT_PROP_ID) holds the DER certificate.
 //! See docs/cert-blob.md for which properties Windows writes and where that was learnt.
 
+use md5::Md5;
 use sha2::{Digest, Sha256};
 
 use crate::certificate::Certificate;
@@ -38,7 +39,7 @@ const HEADER_LEN: usize = 12;
 pub struct BlobRecord {
     /// Property id (CERT_*_PROP_ID).
     pub prop_id: u32,
-    /// The second header field; Windows and Wine always write 1.
+    /// The second header field; always 1 (crypt32 rejects anything else, so does `decode_blob`).
     pub reserved: u32,
     /// Byte offset of the record header within the blob.
     pub offset: usize,
@@ -78,47 +79,100 @@ fn push_record(out: &mut Vec<u8>, prop_id: u32, data: &[u8]) {
     out.extend_from_slice(data);
 }
 
-/// The property ids [`encode_blob`] writes for this certificate, in order.
-pub fn blob_prop_ids(cert: &Certificate) -> Vec<u32> {
-    let mut ids = vec![
-        CERT_SHA256_HASH_PROP_ID,
-        CERT_SIGNATURE_HASH_PROP_ID,
-        CERT_KEY_IDENTIFIER_PROP_ID,
-        CERT_SUBJECT_PUBLIC_KEY_MD5_HASH_PROP_ID,
-    ];
-    if cert.issuer_key_bits().is_some() {
-        ids.push(CERT_ISSUER_PUB_KEY_BIT_LENGTH_PROP_ID);
-    }
-    ids.push(CERT_SHA1_HASH_PROP_ID);
-    ids.push(CERT_CERT_PROP_ID);
-    ids
+/// Which set and order of property records to write. Every style is one that Windows (or a
+/// tool that fed Windows) really wrote; see docs/cert-blob.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum BlobStyle {
+    /// Windows 10/11 (certificate added with `X509Store.Add`): 107, 15, 20, 25, 92, 3, 32.
+    #[default]
+    Windows10,
+    /// Older Windows (MD5 instead of SHA-256): 4, 15, 20, 25, 3, 92, 32.
+    Legacy,
+    /// SHA-1 hash and certificate only: 3, 32 (what Wine and older installers write; the form
+    /// most likely to be read by any crypt32, since Wine's rejects ids it does not know).
+    Minimal,
 }
 
-/// Serializes a certificate the way Windows 10/11 writes it into a registry store when a
-/// certificate is added (see docs/cert-blob.md): SHA-256 hash (107), signature hash (15), key
-/// identifier (20), subject public key MD5 (25), issuer public key bit length (92, only for a
-/// self-signed certificate), SHA-1 hash (3), then the certificate (32).
-pub fn encode_blob(cert: &Certificate) -> Vec<u8> {
+impl BlobStyle {
+    /// All styles.
+    pub const ALL: [BlobStyle; 3] = [BlobStyle::Windows10, BlobStyle::Legacy, BlobStyle::Minimal];
+
+    /// Short name ("windows10", "legacy", "minimal").
+    pub fn name(self) -> &'static str {
+        match self {
+            BlobStyle::Windows10 => "windows10",
+            BlobStyle::Legacy => "legacy",
+            BlobStyle::Minimal => "minimal",
+        }
+    }
+}
+
+impl std::str::FromStr for BlobStyle {
+    type Err = Error;
+
+    /// Any case: "windows10" (also "default"), "legacy", "minimal".
+    fn from_str(s: &str) -> Result<BlobStyle> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "windows10" | "win10" | "default" => Ok(BlobStyle::Windows10),
+            "legacy" => Ok(BlobStyle::Legacy),
+            "minimal" => Ok(BlobStyle::Minimal),
+            _ => Err(Error::UnknownBlobStyle {
+                input: s.to_string(),
+            }),
+        }
+    }
+}
+
+/// The property ids [`encode_blob_with`] writes for this certificate and style, in order.
+/// The issuer key length (92) is written only for a self-signed certificate.
+pub fn blob_prop_ids(cert: &Certificate, style: BlobStyle) -> Vec<u32> {
+    let with_92 = cert.issuer_key_bits().is_some();
+    let ids: &[u32] = match style {
+        BlobStyle::Windows10 => &[107, 15, 20, 25, 92, 3, 32],
+        BlobStyle::Legacy => &[4, 15, 20, 25, 3, 92, 32],
+        BlobStyle::Minimal => &[3, 32],
+    };
+    ids.iter()
+        .copied()
+        .filter(|&id| id != CERT_ISSUER_PUB_KEY_BIT_LENGTH_PROP_ID || with_92)
+        .collect()
+}
+
+/// The data Windows stores for `prop_id`, derived from the certificate (None for ids we do not
+/// derive).
+pub fn derived_property(cert: &Certificate, prop_id: u32) -> Option<Vec<u8>> {
     let d = &cert.derived;
     let der = cert.der();
-    let mut out = Vec::with_capacity(der.len() + 200);
-    push_record(&mut out, CERT_SHA256_HASH_PROP_ID, &Sha256::digest(der));
-    push_record(&mut out, CERT_SIGNATURE_HASH_PROP_ID, &d.signature_hash);
-    push_record(&mut out, CERT_KEY_IDENTIFIER_PROP_ID, &d.key_identifier);
-    push_record(
-        &mut out,
-        CERT_SUBJECT_PUBLIC_KEY_MD5_HASH_PROP_ID,
-        &d.subject_public_key_md5,
-    );
-    if let Some(bits) = cert.issuer_key_bits() {
-        push_record(
-            &mut out,
-            CERT_ISSUER_PUB_KEY_BIT_LENGTH_PROP_ID,
-            &bits.to_le_bytes(),
-        );
+    Some(match prop_id {
+        CERT_SHA1_HASH_PROP_ID => cert.thumbprint().0.to_vec(),
+        CERT_MD5_HASH_PROP_ID => Md5::digest(der).to_vec(),
+        CERT_SHA256_HASH_PROP_ID => Sha256::digest(der).to_vec(),
+        CERT_SIGNATURE_HASH_PROP_ID => d.signature_hash.to_vec(),
+        CERT_KEY_IDENTIFIER_PROP_ID => d.key_identifier.clone(),
+        CERT_SUBJECT_PUBLIC_KEY_MD5_HASH_PROP_ID => d.subject_public_key_md5.to_vec(),
+        CERT_SUBJECT_NAME_MD5_HASH_PROP_ID => d.subject_name_md5.to_vec(),
+        CERT_ISSUER_PUB_KEY_BIT_LENGTH_PROP_ID => cert.issuer_key_bits()?.to_le_bytes().to_vec(),
+        CERT_CERT_PROP_ID => der.to_vec(),
+        _ => return None,
+    })
+}
+
+/// Serializes a certificate the way Windows 10/11 writes it into a registry store
+/// ([`BlobStyle::Windows10`]): SHA-256 hash (107), signature hash (15), key identifier (20),
+/// subject public key MD5 (25), issuer public key bit length (92, only for a self-signed
+/// certificate), SHA-1 hash (3), then the certificate (32).
+pub fn encode_blob(cert: &Certificate) -> Vec<u8> {
+    encode_blob_with(cert, BlobStyle::Windows10)
+}
+
+/// Serializes a certificate in the given style.
+pub fn encode_blob_with(cert: &Certificate, style: BlobStyle) -> Vec<u8> {
+    let mut out = Vec::with_capacity(cert.der().len() + 200);
+    for id in blob_prop_ids(cert, style) {
+        if let Some(data) = derived_property(cert, id) {
+            push_record(&mut out, id, &data);
+        }
     }
-    push_record(&mut out, CERT_SHA1_HASH_PROP_ID, &cert.thumbprint().0);
-    push_record(&mut out, CERT_CERT_PROP_ID, der);
     out
 }
 
@@ -138,7 +192,8 @@ fn read_u32(blob: &[u8], at: usize) -> Option<u32> {
 
 /// Splits a `Blob` into its records. Unknown property ids are kept. A record whose header or
 /// data runs past the end is an error naming its byte offset; the record count is bounded by
-/// the blob length (each record takes at least 12 bytes). The certificate DER is not parsed.
+/// the blob length (each record takes at least 12 bytes). A reserved field other than 1 is an
+/// error, as in crypt32. The certificate DER is not parsed.
 pub fn decode_blob(blob: &[u8]) -> Result<DecodedBlob> {
     let mut records = Vec::with_capacity(blob.len() / HEADER_LEN);
     let mut cert_der = None;
@@ -163,6 +218,15 @@ pub fn decode_blob(blob: &[u8]) -> Result<DecodedBlob> {
                 detail: "truncated record header".into(),
             });
         };
+        if reserved != 1 {
+            return Err(Error::BadBlob {
+                offset: off + 4,
+                detail: format!(
+                    "record for property {prop_id} has {reserved} in its reserved field, not 1 \
+                     (crypt32 rejects such a record)"
+                ),
+            });
+        }
         let data_start = off + HEADER_LEN;
         let len = len as usize;
         let available = blob.len() - data_start;

@@ -143,6 +143,12 @@ pub enum Error {
         /// The text given.
         input: String,
     },
+    /// Unknown Blob style name.
+    #[error("unknown Blob style {input:?} (expected windows10, legacy or minimal)")]
+    UnknownBlobStyle {
+        /// The text given.
+        input: String,
+    },
     /// Unknown store location name.
     #[error("unknown store location {input:?} (expected Machine, Policy or Enterprise)")]
     UnknownLocation {

@@ -3,7 +3,10 @@
 mod cert_common;
 
 use cert_common::{openssl, real_roots, s};
-use certblob::{decode_blob, encode_blob, encode_records, parse_certificates, Certificate, Error};
+use certblob::{
+    blob_prop_ids, decode_blob, encode_blob, encode_blob_with, encode_records, parse_certificates,
+    BlobStyle, Certificate, Error,
+};
 use proptest::prelude::*;
 
 #[test]
@@ -34,6 +37,13 @@ fn unknown_ids_are_kept_and_truncation_names_the_offset() {
         decode_blob(&huge),
         Err(Error::BadBlob { offset: 0, .. })
     ));
+    // crypt32 rejects a record whose reserved field is not 1; so do we, naming that field.
+    let mut bad = blob.clone();
+    bad[15 + 4] = 2;
+    match decode_blob(&bad) {
+        Err(Error::BadBlob { offset, .. }) => assert_eq!(offset, 19),
+        other => panic!("expected BadBlob, got {other:?}"),
+    }
     // Empty blob: no records, no certificate.
     let d = decode_blob(&[]).unwrap();
     assert!(d.records.is_empty() && d.cert_der.is_none());
@@ -46,6 +56,11 @@ fn real_root_blobs_round_trip() {
         let cert = Certificate::from_der(&der).unwrap();
         let blob = encode_blob(&cert);
         let d = decode_blob(&blob).unwrap();
+        for style in BlobStyle::ALL {
+            let other = decode_blob(&encode_blob_with(&cert, style)).unwrap();
+            assert_eq!(other.prop_ids(), blob_prop_ids(&cert, style));
+            assert_eq!(other.cert_der.as_deref(), Some(&der[..]));
+        }
         let records: Vec<(u32, Vec<u8>)> = d
             .records
             .iter()

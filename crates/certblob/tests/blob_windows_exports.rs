@@ -5,10 +5,10 @@ mod cert_common;
 
 use cert_common::{blob_from_reg_export, openssl, real_roots, s, testdata};
 use certblob::{
-    decode_blob, encode_blob, encode_records, Certificate, CERT_CERT_PROP_ID,
-    CERT_ISSUER_PUB_KEY_BIT_LENGTH_PROP_ID, CERT_KEY_IDENTIFIER_PROP_ID, CERT_MD5_HASH_PROP_ID,
-    CERT_SHA1_HASH_PROP_ID, CERT_SHA256_HASH_PROP_ID, CERT_SIGNATURE_HASH_PROP_ID,
-    CERT_SUBJECT_PUBLIC_KEY_MD5_HASH_PROP_ID,
+    decode_blob, encode_blob, encode_blob_with, encode_records, BlobStyle, Certificate,
+    CERT_CERT_PROP_ID, CERT_ISSUER_PUB_KEY_BIT_LENGTH_PROP_ID, CERT_KEY_IDENTIFIER_PROP_ID,
+    CERT_MD5_HASH_PROP_ID, CERT_SHA1_HASH_PROP_ID, CERT_SHA256_HASH_PROP_ID,
+    CERT_SIGNATURE_HASH_PROP_ID, CERT_SUBJECT_PUBLIC_KEY_MD5_HASH_PROP_ID,
 };
 
 fn windows_blob(name: &str) -> Vec<u8> {
@@ -35,6 +35,7 @@ fn byte_identical_to_windows_11_root_export() {
     assert!(decoded.records.iter().all(|r| r.reserved == 1));
     let ours = encode_blob(&cert);
     assert_eq!(ours, theirs, "our Blob differs from the one Windows wrote");
+    assert_eq!(encode_blob_with(&cert, BlobStyle::Windows10), theirs);
 }
 
 /// An older export (certificate added to Root without the SHA-256 property): Windows wrote
@@ -72,6 +73,8 @@ fn older_windows_export_differs_only_in_md5_and_order() {
         })
         .collect();
     assert_eq!(encode_records(&rebuilt), theirs);
+    // ... which is what the Legacy style writes.
+    assert_eq!(encode_blob_with(&cert, BlobStyle::Legacy), theirs);
 }
 
 /// For each real root: the Blob decodes to the same DER, and the hash properties equal what
@@ -166,11 +169,20 @@ fn minimal_export_is_read_and_shares_its_records_with_ours() {
     let decoded = decode_blob(&theirs).unwrap();
     assert_eq!(decoded.prop_ids(), [3, 32]);
     let cert = Certificate::from_der(decoded.cert_der.as_deref().unwrap()).unwrap();
-    assert_eq!(cert.thumbprint().to_hex(), "A31D3E0A4D99335EBD9B6F18E0915490F13525CA");
+    assert_eq!(
+        cert.thumbprint().to_hex(),
+        "A31D3E0A4D99335EBD9B6F18E0915490F13525CA"
+    );
     let ours = decode_blob(&encode_blob(&cert)).unwrap();
     for id in [3, 32] {
         assert_eq!(ours.property(id), decoded.property(id), "property {id}");
     }
-    let extra: Vec<u32> = ours.prop_ids().into_iter().filter(|id| ![3, 32].contains(id)).collect();
+    let extra: Vec<u32> = ours
+        .prop_ids()
+        .into_iter()
+        .filter(|id| ![3, 32].contains(id))
+        .collect();
     assert_eq!(extra, [107, 15, 20, 25, 92]);
+    // The Minimal style writes exactly this blob.
+    assert_eq!(encode_blob_with(&cert, BlobStyle::Minimal), theirs);
 }
