@@ -291,9 +291,77 @@ proptest! {
         ], 0..80)
     ) {
         let text = format!("Windows Registry Editor Version 5.00\r\n{}", parts.concat());
-        let _ = parse_reg(text.as_bytes(), "fuzz", RootMapping::Auto);
+        if let Ok(file) = parse_reg(text.as_bytes(), "fuzz", RootMapping::Auto) {
+            // Whatever parses writes back to text that parses to the same ops.
+            let again = write_reg(&file.ops, "HKEY_LOCAL_MACHINE\\SOFTWARE");
+            let back = parse_reg(again.as_bytes(), "again", RootMapping::Auto);
+            prop_assert!(back.is_ok(), "{}\n{}", back.unwrap_err(), again);
+            prop_assert_eq!(back.unwrap().ops, file.ops);
+        }
         let _ = parse_reg(&reg::encode_utf16le_bom(&text), "fuzz", RootMapping::Auto);
         let four = format!("REGEDIT4\r\n{}", parts.concat());
         let _ = parse_reg(four.as_bytes(), "fuzz", RootMapping::Prefix("x".into()));
+    }
+}
+
+/// One plausible `.reg` line (sometimes with a continuation), as hand-edited files have them.
+fn reg_line() -> impl Strategy<Value = String> {
+    let name = "[a-zA-Z0-9 é;\\[\\]]{1,6}";
+    let hex_list = prop::collection::vec((any::<u8>(), any::<bool>()), 0..12).prop_map(|v| {
+        v.iter()
+            .map(|(b, wrap)| {
+                if *wrap {
+                    format!("{b:x},\\\r\n  ")
+                } else {
+                    format!("{b:02x},")
+                }
+            })
+            .collect::<String>()
+    });
+    let data = prop_oneof![
+        "[a-z\\\\\"; ]{0,8}"
+            .prop_map(|s| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))),
+        "[0-9a-fA-F]{1,8}".prop_map(|d| format!("dword:{d}")),
+        hex_list.clone().prop_map(|l| format!("hex:{l}")),
+        ("[0-9a-f]{1,3}", hex_list).prop_map(|(t, l)| format!("hex({t}):{l}")),
+        Just("-".to_owned()),
+    ];
+    prop_oneof![
+        name.prop_map(|n| format!("[HKEY_LOCAL_MACHINE\\SOFTWARE\\{n}]")),
+        name.prop_map(|n| format!("[-HKLM\\SOFTWARE\\A\\{n}]")),
+        (name, " ?= ?", data.clone()).prop_map(|(n, eq, d)| format!("\"{n}\"{eq}{d}")),
+        data.prop_map(|d| format!("@={d}")),
+        Just("; comment".to_owned()),
+        Just(String::new()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    /// Plausible files: no panic, and whatever parses round-trips through write_reg.
+    #[test]
+    fn plausible_files_round_trip(
+        lines in prop::collection::vec(reg_line(), 0..20),
+        crlf in any::<bool>(),
+    ) {
+        let eol = if crlf { "\r\n" } else { "\n" };
+        let mut text = format!("Windows Registry Editor Version 5.00{eol}[HKLM\\SOFTWARE\\A]{eol}");
+        for line in &lines {
+            text.push_str(line);
+            text.push_str(eol);
+        }
+        match parse_reg(text.as_bytes(), "p", RootMapping::Auto) {
+            Ok(file) => {
+                let again = write_reg(&file.ops, "HKLM\\SOFTWARE");
+                let back = parse_reg(again.as_bytes(), "again", RootMapping::Auto);
+                prop_assert!(back.is_ok(), "{}\n{}", back.unwrap_err(), again);
+                prop_assert_eq!(back.unwrap().ops, file.ops);
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                prop_assert!(msg.starts_with("p:"), "{}", msg);
+            }
+        }
     }
 }
