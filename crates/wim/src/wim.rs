@@ -120,7 +120,17 @@ impl Wim {
                 },
             });
         }
-        let wim = Self::open_with(path, true)?;
+        let wim = match Self::open_with(path, true) {
+            // wimlib reports a split WIM opened for writing as read-only; say what it is.
+            Err(e @ Error::ReadOnly { .. }) => {
+                let ro = Self::open_with(path, false)?;
+                if ro.info.split.is_none() {
+                    return Err(e);
+                }
+                ro
+            }
+            other => other?,
+        };
         if let Some((part, total)) = wim.info.split {
             return Err(Error::SplitUnsupported {
                 path: path.to_path_buf(),
