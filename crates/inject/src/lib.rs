@@ -1,1 +1,21 @@
-//! inject (work in progress).
+//! Make offline Windows boot images trust root certificates.
+//!
+//! This crate is the library behind the `inject-root` command: it takes targets (WIM files,
+//! mounted image directories, bare SOFTWARE hives), certificates and options, edits the
+//! certificate stores of every SOFTWARE hive, checks every edited hive with the independent
+//! `nt-hive` parser before anything is written, commits each target at most once, and returns a
+//! [`Report`] (serde `Serialize`). It never prints and never exits; progress is reported through
+//! a callback.
+
+pub mod error;
+pub mod progress;
+pub mod readback;
+pub mod report;
+pub mod target;
+
+pub use error::Error;
+pub use progress::{ProgressEvent, ProgressKind};
+pub use report::{
+    Action, CertEntry, ImageReport, InputCertificate, Operation, Report, TargetReport,
+};
+pub use target::Target;
