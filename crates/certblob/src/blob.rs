@@ -1,0 +1,190 @@
+//! The registry `Blob` value: a certificate serialized as crypt32 property records.
+//!
+//! Each record is `property id (u32 LE)`, `reserved (u32 LE, always 1)`, `length (u32 LE)`,
+//! then `length` data bytes. Property 32 (CERT_CERT_PROP_ID) holds the DER certificate.
+//! See docs/cert-blob.md for which properties Windows writes and where that was learnt.
+
+use sha2::{Digest, Sha256};
+
+use crate::certificate::Certificate;
+use crate::error::{Error, Result};
+
+/// CERT_SHA1_HASH_PROP_ID: SHA-1 of the DER certificate (the thumbprint).
+pub const CERT_SHA1_HASH_PROP_ID: u32 = 3;
+/// CERT_MD5_HASH_PROP_ID: MD5 of the DER certificate.
+pub const CERT_MD5_HASH_PROP_ID: u32 = 4;
+/// CERT_SIGNATURE_HASH_PROP_ID: SHA-1 of the DER TBSCertificate.
+pub const CERT_SIGNATURE_HASH_PROP_ID: u32 = 15;
+/// CERT_FRIENDLY_NAME_PROP_ID: UTF-16LE friendly name, NUL-terminated.
+pub const CERT_FRIENDLY_NAME_PROP_ID: u32 = 11;
+/// CERT_KEY_IDENTIFIER_PROP_ID: subjectKeyIdentifier, else SHA-1 of the DER SubjectPublicKeyInfo.
+pub const CERT_KEY_IDENTIFIER_PROP_ID: u32 = 20;
+/// CERT_SUBJECT_PUBLIC_KEY_MD5_HASH_PROP_ID: MD5 of the subjectPublicKey BIT STRING contents.
+pub const CERT_SUBJECT_PUBLIC_KEY_MD5_HASH_PROP_ID: u32 = 25;
+/// CERT_SUBJECT_NAME_MD5_HASH_PROP_ID: MD5 of the DER subject name.
+pub const CERT_SUBJECT_NAME_MD5_HASH_PROP_ID: u32 = 29;
+/// CERT_CERT_PROP_ID: the DER certificate itself.
+pub const CERT_CERT_PROP_ID: u32 = 32;
+/// CERT_ISSUER_PUB_KEY_BIT_LENGTH_PROP_ID: bit length of the issuer's public key (u32 LE).
+pub const CERT_ISSUER_PUB_KEY_BIT_LENGTH_PROP_ID: u32 = 92;
+/// CERT_SHA256_HASH_PROP_ID: SHA-256 of the DER certificate.
+pub const CERT_SHA256_HASH_PROP_ID: u32 = 107;
+
+/// Size of a record header.
+const HEADER_LEN: usize = 12;
+
+/// One property record of a `Blob`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlobRecord {
+    /// Property id (CERT_*_PROP_ID).
+    pub prop_id: u32,
+    /// The second header field; Windows and Wine always write 1.
+    pub reserved: u32,
+    /// Byte offset of the record header within the blob.
+    pub offset: usize,
+    /// The property data.
+    pub data: Vec<u8>,
+}
+
+/// A decoded `Blob`: its records in order and the certificate, if a CERT_CERT_PROP_ID record exists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodedBlob {
+    /// All records, in the order they appear.
+    pub records: Vec<BlobRecord>,
+    /// Data of the first CERT_CERT_PROP_ID (32) record.
+    pub cert_der: Option<Vec<u8>>,
+}
+
+impl DecodedBlob {
+    /// The data of the first record with this property id.
+    pub fn property(&self, prop_id: u32) -> Option<&[u8]> {
+        self.records
+            .iter()
+            .find(|r| r.prop_id == prop_id)
+            .map(|r| r.data.as_slice())
+    }
+
+    /// The property ids in order.
+    pub fn prop_ids(&self) -> Vec<u32> {
+        self.records.iter().map(|r| r.prop_id).collect()
+    }
+}
+
+fn push_record(out: &mut Vec<u8>, prop_id: u32, data: &[u8]) {
+    out.extend_from_slice(&prop_id.to_le_bytes());
+    out.extend_from_slice(&1u32.to_le_bytes());
+    // A certificate (and so any property we write) is far below 4 GiB; saturate to be total.
+    out.extend_from_slice(&u32::try_from(data.len()).unwrap_or(u32::MAX).to_le_bytes());
+    out.extend_from_slice(data);
+}
+
+/// The property ids [`encode_blob`] writes for this certificate, in order.
+pub fn blob_prop_ids(cert: &Certificate) -> Vec<u32> {
+    let mut ids = vec![
+        CERT_SHA256_HASH_PROP_ID,
+        CERT_SIGNATURE_HASH_PROP_ID,
+        CERT_KEY_IDENTIFIER_PROP_ID,
+        CERT_SUBJECT_PUBLIC_KEY_MD5_HASH_PROP_ID,
+    ];
+    if cert.issuer_key_bits().is_some() {
+        ids.push(CERT_ISSUER_PUB_KEY_BIT_LENGTH_PROP_ID);
+    }
+    ids.push(CERT_SHA1_HASH_PROP_ID);
+    ids.push(CERT_CERT_PROP_ID);
+    ids
+}
+
+/// Serializes a certificate the way Windows 10/11 writes it into a registry store when a
+/// certificate is added (see docs/cert-blob.md): SHA-256 hash (107), signature hash (15), key
+/// identifier (20), subject public key MD5 (25), issuer public key bit length (92, only for a
+/// self-signed certificate), SHA-1 hash (3), then the certificate (32).
+pub fn encode_blob(cert: &Certificate) -> Vec<u8> {
+    let d = &cert.derived;
+    let der = cert.der();
+    let mut out = Vec::with_capacity(der.len() + 200);
+    push_record(&mut out, CERT_SHA256_HASH_PROP_ID, &Sha256::digest(der));
+    push_record(&mut out, CERT_SIGNATURE_HASH_PROP_ID, &d.signature_hash);
+    push_record(&mut out, CERT_KEY_IDENTIFIER_PROP_ID, &d.key_identifier);
+    push_record(
+        &mut out,
+        CERT_SUBJECT_PUBLIC_KEY_MD5_HASH_PROP_ID,
+        &d.subject_public_key_md5,
+    );
+    if let Some(bits) = cert.issuer_key_bits() {
+        push_record(
+            &mut out,
+            CERT_ISSUER_PUB_KEY_BIT_LENGTH_PROP_ID,
+            &bits.to_le_bytes(),
+        );
+    }
+    push_record(&mut out, CERT_SHA1_HASH_PROP_ID, &cert.thumbprint().0);
+    push_record(&mut out, CERT_CERT_PROP_ID, der);
+    out
+}
+
+/// Encodes records as given (for tests and tools that rebuild a blob record by record).
+pub fn encode_records(records: &[(u32, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (id, data) in records {
+        push_record(&mut out, *id, data);
+    }
+    out
+}
+
+fn read_u32(blob: &[u8], at: usize) -> Option<u32> {
+    let bytes = blob.get(at..at.checked_add(4)?)?;
+    Some(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+}
+
+/// Splits a `Blob` into its records. Unknown property ids are kept. A record whose header or
+/// data runs past the end is an error naming its byte offset; the record count is bounded by
+/// the blob length (each record takes at least 12 bytes). The certificate DER is not parsed.
+pub fn decode_blob(blob: &[u8]) -> Result<DecodedBlob> {
+    let mut records = Vec::with_capacity(blob.len() / HEADER_LEN);
+    let mut cert_der = None;
+    let mut off = 0usize;
+    while off < blob.len() {
+        let remaining = blob.len() - off;
+        if remaining < HEADER_LEN {
+            return Err(Error::BadBlob {
+                offset: off,
+                detail: format!(
+                    "truncated record header ({remaining} bytes left, a header takes {HEADER_LEN})"
+                ),
+            });
+        }
+        let (Some(prop_id), Some(reserved), Some(len)) = (
+            read_u32(blob, off),
+            read_u32(blob, off + 4),
+            read_u32(blob, off + 8),
+        ) else {
+            return Err(Error::BadBlob {
+                offset: off,
+                detail: "truncated record header".into(),
+            });
+        };
+        let data_start = off + HEADER_LEN;
+        let len = len as usize;
+        let available = blob.len() - data_start;
+        if len > available {
+            return Err(Error::BadBlob {
+                offset: off,
+                detail: format!(
+                    "record for property {prop_id} claims {len} data bytes but only {available} remain"
+                ),
+            });
+        }
+        let data = blob[data_start..data_start + len].to_vec();
+        if prop_id == CERT_CERT_PROP_ID && cert_der.is_none() {
+            cert_der = Some(data.clone());
+        }
+        records.push(BlobRecord {
+            prop_id,
+            reserved,
+            offset: off,
+            data,
+        });
+        off = data_start + len;
+    }
+    Ok(DecodedBlob { records, cert_der })
+}
