@@ -3,12 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use certblob::reg::{RegOp, RootMapping};
 use certblob::{Certificate, Location, Store, Thumbprint};
 
 use crate::error::Error;
 use crate::report::InputCertificate;
-use crate::stores::{self, CertKey};
+use crate::stores;
 use crate::time::rfc3339;
 
 /// One certificate entry to write: the `Blob` for `key`.
@@ -75,71 +74,28 @@ impl Inputs {
             detail: e.to_string(),
         })?;
         if certificates.is_empty() {
-            return Err(Error::NoCertificate { path: path.to_path_buf() });
+            return Err(Error::NoCertificate {
+                path: path.to_path_buf(),
+            });
         }
         for certificate in certificates {
             let blob = certblob::encode_blob(&certificate);
             let key = certblob::cert_key_path(location, store, &certificate.thumbprint());
-            self.push(path, certificate, location, store, key, blob, force, now_unix)?;
+            self.push(
+                path,
+                certificate,
+                location,
+                store,
+                key,
+                blob,
+                force,
+                now_unix,
+            )?;
         }
         Ok(())
     }
 
-    /// Adds the certificate entries of a regedit export. Only `Blob` values of certificate keys
-    /// (`...\SystemCertificates\<Store>\Certificates\<THUMBPRINT>`) are applied, with their exact
-    /// bytes; parent-key creations are implied; every other operation is skipped with a warning.
-    pub fn add_reg_file(&mut self, path: &Path, force: bool, now_unix: i64) -> Result<(), Error> {
-        let reg_error = |detail: String| Error::RegFile { path: path.to_path_buf(), detail };
-        let file = certblob::reg::read_reg_file(path, RootMapping::Auto)
-            .map_err(|e| reg_error(e.to_string()))?;
-        let mut found = 0usize;
-        for op in &file.ops {
-            match op {
-                RegOp::SetValue { key, name, ty, data } if name.eq_ignore_ascii_case("Blob") => {
-                    let Some(CertKey { location, store, thumbprint }) = stores::parse_cert_key(key)
-                    else {
-                        self.skip(path, &format!("value {key}\\{name} (not a certificate key)"));
-                        continue;
-                    };
-                    if *ty != certblob::REG_BINARY {
-                        return Err(reg_error(format!(
-                            "{key}\\Blob has registry type {ty}, expected REG_BINARY (3)"
-                        )));
-                    }
-                    let certificate = certificate_in_blob(data)
-                        .map_err(|detail| reg_error(format!("{key}\\Blob: {detail}")))?;
-                    if certificate.thumbprint() != thumbprint {
-                        return Err(reg_error(format!(
-                            "{key}\\Blob holds certificate {}, not {thumbprint}: Windows would not find it",
-                            certificate.thumbprint()
-                        )));
-                    }
-                    let key = certblob::cert_key_path(location, store, &thumbprint);
-                    self.push(path, certificate, location, store, key, data.clone(), force, now_unix)?;
-                    found += 1;
-                }
-                RegOp::CreateKey { path: key }
-                    if stores::is_store_ancestor(key) || stores::parse_cert_key(key).is_some() => {}
-                RegOp::CreateKey { path: key } => self.skip(path, &format!("key {key}")),
-                RegOp::SetValue { key, name, .. } => {
-                    self.skip(path, &format!("value {key}\\{name}"))
-                }
-                RegOp::DeleteKey { path: key } => self.skip(path, &format!("deletion of key {key}")),
-                RegOp::DeleteValue { key, name } => {
-                    self.skip(path, &format!("deletion of value {key}\\{name}"))
-                }
-            }
-        }
-        if found == 0 {
-            return Err(reg_error(
-                "no certificate entry (...\\SystemCertificates\\<Store>\\Certificates\\<thumbprint>, value Blob) in the file"
-                    .to_string(),
-            ));
-        }
-        Ok(())
-    }
-
-    fn skip(&mut self, path: &Path, what: &str) {
+    pub(crate) fn skip(&mut self, path: &Path, what: &str) {
         self.warnings.push(format!(
             "{}: skipped {what}: only certificate entries are applied",
             path.display()
@@ -147,7 +103,7 @@ impl Inputs {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn push(
+    pub(crate) fn push(
         &mut self,
         path: &Path,
         certificate: Certificate,
@@ -175,7 +131,11 @@ impl Inputs {
                 reasons: refusals.join("; "),
             });
         }
-        if let Some(existing) = self.insertions.iter_mut().find(|i| i.key.eq_ignore_ascii_case(&key)) {
+        if let Some(existing) = self
+            .insertions
+            .iter_mut()
+            .find(|i| i.key.eq_ignore_ascii_case(&key))
+        {
             if existing.blob != blob {
                 return Err(Error::Usage(format!(
                     "{}: certificate {} is given twice with different Blob contents ({} and {})",
@@ -187,7 +147,14 @@ impl Inputs {
             }
             return Ok(());
         }
-        let insertion = Insertion { source: path.to_path_buf(), certificate, location, store, key, blob };
+        let insertion = Insertion {
+            source: path.to_path_buf(),
+            certificate,
+            location,
+            store,
+            key,
+            blob,
+        };
         self.described.push(insertion.describe(warnings));
         self.insertions.push(insertion);
         Ok(())
@@ -198,7 +165,8 @@ impl Inputs {
 pub fn certificate_in_blob(blob: &[u8]) -> Result<Certificate, String> {
     let decoded = certblob::decode_blob(blob).map_err(|e| e.to_string())?;
     let der = decoded
-        .certificate_der()
+        .cert_der
+        .as_deref()
         .ok_or_else(|| "the Blob holds no certificate".to_string())?;
     Certificate::from_der(der).map_err(|e| e.to_string())
 }

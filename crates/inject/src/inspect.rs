@@ -31,7 +31,8 @@ fn open(bytes: &[u8]) -> Result<Hive<&[u8]>, String> {
 }
 
 fn root<'h>(hive: &'h Hive<&'h [u8]>) -> Result<KeyNode<'h, &'h [u8]>, String> {
-    hive.root_key_node().map_err(|e| format!("cannot read the root key: {e}"))
+    hive.root_key_node()
+        .map_err(|e| format!("cannot read the root key: {e}"))
 }
 
 /// Every certificate entry of every store, decoded from its Blob. Entries whose key name is not
@@ -43,9 +44,13 @@ pub fn list(bytes: &[u8]) -> Result<Vec<CertEntry>, String> {
     for location in ALL_LOCATIONS {
         for store in ALL_STORES {
             let key = certblob::certificates_key(location, store);
-            let Some(node) = root.subpath(&key) else { continue };
+            let Some(node) = root.subpath(&key) else {
+                continue;
+            };
             let node = node.map_err(|e| format!("key {key} does not read: {e}"))?;
-            let Some(subkeys) = node.subkeys() else { continue };
+            let Some(subkeys) = node.subkeys() else {
+                continue;
+            };
             let subkeys = subkeys.map_err(|e| format!("subkeys of {key} do not read: {e}"))?;
             for subkey in subkeys {
                 let subkey = subkey.map_err(|e| format!("a subkey of {key} does not read: {e}"))?;
@@ -149,7 +154,9 @@ pub fn verify(bytes: &[u8], expected: &[Expected]) -> Result<Vec<CertEntry>, Str
 }
 
 fn blob_of(node: &KeyNode<&[u8]>) -> Result<Option<Vec<u8>>, String> {
-    let Some(value) = node.value(certblob::BLOB_VALUE_NAME) else { return Ok(None) };
+    let Some(value) = node.value(certblob::BLOB_VALUE_NAME) else {
+        return Ok(None);
+    };
     let value = value.map_err(|e| format!("Blob value does not read: {e}"))?;
     let data = value
         .data()

@@ -8,11 +8,17 @@
 //! a callback.
 
 pub mod error;
+pub mod inputs;
+pub mod inspect;
 pub mod progress;
 pub mod readback;
 pub mod report;
+pub mod stores;
 pub mod target;
+mod time;
+pub mod write;
 
+pub use certblob::{Location, Store};
 pub use error::Error;
 pub use progress::{ProgressEvent, ProgressKind};
 pub use report::{

@@ -4,22 +4,15 @@
 use certblob::{Location, Store, Thumbprint};
 
 /// Every store certblob knows, in the order `list` shows them.
-pub const ALL_STORES: [Store; 6] = [
-    Store::AuthRoot,
-    Store::Root,
-    Store::Ca,
-    Store::TrustedPublisher,
-    Store::TrustedPeople,
-    Store::Disallowed,
-];
+pub const ALL_STORES: [Store; 6] = Store::ALL;
 
 /// Every location certblob knows.
-pub const ALL_LOCATIONS: [Location; 3] = [Location::Machine, Location::Policy, Location::Enterprise];
+pub const ALL_LOCATIONS: [Location; 3] =
+    [Location::Machine, Location::Policy, Location::Enterprise];
 
 /// The store's registry name, e.g. `AuthRoot` (the component before `Certificates`).
-pub fn store_name(location: Location, store: Store) -> String {
-    let key = certblob::certificates_key(location, store);
-    key.rsplit('\\').nth(1).unwrap_or_default().to_string()
+pub fn store_name(_location: Location, store: Store) -> String {
+    store.key_name().to_string()
 }
 
 /// The location's name as the CLI spells it.
@@ -48,17 +41,25 @@ pub fn parse_cert_key(path: &str) -> Option<CertKey> {
     for location in ALL_LOCATIONS {
         for store in ALL_STORES {
             let prefix = certblob::certificates_key(location, store);
-            let Some(head) = path.get(..prefix.len()) else { continue };
+            let Some(head) = path.get(..prefix.len()) else {
+                continue;
+            };
             if !head.eq_ignore_ascii_case(&prefix) {
                 continue;
             }
             let rest = &path[prefix.len()..];
-            let Some(name) = rest.strip_prefix('\\') else { continue };
+            let Some(name) = rest.strip_prefix('\\') else {
+                continue;
+            };
             if name.contains('\\') {
                 continue;
             }
             if let Ok(thumbprint) = name.parse::<Thumbprint>() {
-                return Some(CertKey { location, store, thumbprint });
+                return Some(CertKey {
+                    location,
+                    store,
+                    thumbprint,
+                });
             }
         }
     }
@@ -73,7 +74,8 @@ pub fn is_store_ancestor(path: &str) -> bool {
     ALL_LOCATIONS.iter().any(|&location| {
         ALL_STORES.iter().any(|&store| {
             let key = certblob::certificates_key(location, store);
-            key.get(..path.len()).is_some_and(|head| head.eq_ignore_ascii_case(path))
+            key.get(..path.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(path))
                 && (key.len() == path.len() || key.as_bytes().get(path.len()) == Some(&b'\\'))
         })
     })

@@ -5,7 +5,10 @@ use time::OffsetDateTime;
 
 /// `unix` seconds as RFC 3339 (`2031-01-01T00:00:00Z`), `None` when out of range.
 pub fn rfc3339(unix: i64) -> Option<String> {
-    OffsetDateTime::from_unix_timestamp(unix).ok()?.format(&Rfc3339).ok()
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()?
+        .format(&Rfc3339)
+        .ok()
 }
 
 /// The current time in unix seconds.
