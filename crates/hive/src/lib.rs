@@ -1,4 +1,27 @@
 //! Pure-Rust reader and editor for Windows registry hive files (regf).
-//! See docs/architecture.md for the contract this crate offers.
+//!
+//! See docs/architecture.md for the contract this crate offers. Layers, bottom up: bounds-checked
+//! cell access ([`cell`]), one module per on-disk record (base block, nk, vk, lists, sk, db),
+//! the allocator, and the friendly [`Hive`] / [`Key`] / [`Value`] API with its edit operations.
+
+mod alloc;
+mod base_block;
+mod cell;
+mod db;
+mod edit;
+mod error;
+mod hive;
+mod key;
+mod lists;
+mod names;
+mod nk;
+mod sk;
+mod value_type;
+mod vk;
 
 pub mod log;
+
+pub use error::{Error, Result};
+pub use hive::Hive;
+pub use key::{Key, Value};
+pub use value_type::ValueType;

@@ -27,7 +27,11 @@ pub enum LogError {
 }
 
 /// Assess a primary hive (its bytes) together with the contents of its `.LOG1` / `.LOG2` files.
-pub fn assess(primary: &[u8], log1: Option<&[u8]>, log2: Option<&[u8]>) -> Result<LogState, LogError> {
+pub fn assess(
+    primary: &[u8],
+    log1: Option<&[u8]>,
+    log2: Option<&[u8]>,
+) -> Result<LogState, LogError> {
     let _ = (primary, log1, log2);
     Ok(LogState::Clean) // placeholder until implemented: the hive-check engineer replaces this
 }

@@ -1,0 +1,313 @@
+//! [`Hive`]: an editable hive held in memory; opening, reading helpers and writing.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::alloc::FreeIndex;
+use crate::base_block::{self, BaseBlock};
+use crate::db;
+use crate::error::{Error, Result};
+use crate::key::Key;
+use crate::lists;
+use crate::log::{self, LogState};
+use crate::names;
+use crate::nk::{self, Nk};
+use crate::vk::{self, Vk};
+
+/// Longest key name Windows accepts (characters).
+pub(crate) const MAX_KEY_NAME: usize = 255;
+/// Longest value name Windows accepts (characters).
+pub(crate) const MAX_VALUE_NAME: usize = 16383;
+
+/// An editable regf hive held in memory.
+///
+/// Reading is lazy: opening validates the base block only, keys and values are parsed when
+/// asked for. Edits change the image in place, touching only the cells they need.
+#[derive(Debug)]
+pub struct Hive {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) base: BaseBlock,
+    /// Changed since it was opened.
+    pub(crate) modified: bool,
+    /// Changed since the last finished image (sequence numbers not yet bumped for it).
+    pub(crate) pending: bool,
+    pub(crate) clock: Option<u64>,
+    pub(crate) free: Option<FreeIndex>,
+}
+
+/// Current time as a FILETIME.
+pub(crate) fn now_filetime() -> u64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    (since.as_secs() + 11_644_473_600) * 10_000_000 + u64::from(since.subsec_nanos() / 100)
+}
+
+/// Splits a key path into validated components ("" = root; empty components are ignored).
+pub(crate) fn split_path(path: &str) -> Result<Vec<Vec<u16>>> {
+    path.split('\\')
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            let units: Vec<u16> = c.encode_utf16().collect();
+            if units.len() > MAX_KEY_NAME {
+                return Err(Error::InvalidName {
+                    name: path.to_string(),
+                    why: "a key name is longer than 255 characters",
+                });
+            }
+            if units.contains(&0) {
+                return Err(Error::InvalidName {
+                    name: path.to_string(),
+                    why: "a key name contains a NUL character",
+                });
+            }
+            Ok(units)
+        })
+        .collect()
+}
+
+/// Finds `<file name>.<suffix>` beside `path`, in any letter case.
+fn sibling(path: &Path, suffix: &str) -> Option<PathBuf> {
+    let name = path.file_name()?.to_string_lossy().to_string();
+    let wanted = format!("{name}.{suffix}").to_lowercase();
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let exact = dir.join(format!("{name}.{suffix}"));
+    if exact.is_file() {
+        return Some(exact);
+    }
+    fs::read_dir(&dir).ok()?.flatten().find_map(|e| {
+        let n = e.file_name().to_string_lossy().to_lowercase();
+        (n == wanted && e.path().is_file()).then(|| e.path())
+    })
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+impl Hive {
+    /// Takes ownership of a hive image (no copy) and validates its base block.
+    /// Keys and values are read lazily.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Hive> {
+        let base = base_block::parse(&bytes)?;
+        let hive = Hive {
+            bytes,
+            base,
+            modified: false,
+            pending: false,
+            clock: None,
+            free: None,
+        };
+        // The root must be a key node.
+        hive.read_nk(base.root, 36)?;
+        Ok(hive)
+    }
+
+    /// Reads a hive file. If `<file>.LOG1` / `<file>.LOG2` exist beside it (any letter case),
+    /// they are assessed and a hive with unapplied log data is refused. Errors name the file.
+    pub fn open(path: &Path) -> Result<Hive> {
+        let bytes = read_file(path)?;
+        let log1 = sibling(path, "LOG1").map(|p| read_file(&p)).transpose()?;
+        let log2 = sibling(path, "LOG2").map(|p| read_file(&p)).transpose()?;
+        match log::assess(&bytes, log1.as_deref(), log2.as_deref()) {
+            Ok(LogState::Clean) => {}
+            Ok(LogState::Dirty { reason }) => {
+                return Err(Error::DirtyLog {
+                    path: path.to_path_buf(),
+                    reason,
+                })
+            }
+            Err(e) => return Err(Error::from(e).in_file(path)),
+        }
+        Hive::from_bytes(bytes).map_err(|e| e.in_file(path))
+    }
+
+    /// The key at `path` ("A\\B\\C", case-insensitive; "" = root), if it exists.
+    pub fn key(&self, path: &str) -> Result<Option<Key<'_>>> {
+        let comps = split_path(path)?;
+        let mut cur = self.root_nk()?;
+        let mut names = Vec::with_capacity(comps.len());
+        for comp in &comps {
+            match self.find_subkey(&cur, comp)? {
+                Some(child) => {
+                    names.push(String::from_utf16_lossy(&child.name));
+                    cur = child;
+                }
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(Key {
+            hive: self,
+            nk: cur,
+            path: names.join("\\"),
+        }))
+    }
+
+    /// The root key.
+    pub fn root(&self) -> Result<Key<'_>> {
+        Ok(Key {
+            hive: self,
+            nk: self.root_nk()?,
+            path: String::new(),
+        })
+    }
+
+    /// True when the hive was changed since it was opened.
+    pub fn is_modified(&self) -> bool {
+        self.modified
+    }
+
+    /// Sets the clock used for last-written timestamps (FILETIME). Default: the current time.
+    pub fn set_timestamp(&mut self, filetime: u64) {
+        self.clock = Some(filetime);
+    }
+
+    /// Minor format version (3 to 6).
+    pub fn minor_version(&self) -> u32 {
+        self.base.minor
+    }
+
+    /// The finished image. Unmodified: the original bytes. Modified: both sequence numbers
+    /// bumped once (per batch of edits), timestamp and checksum updated.
+    pub fn to_bytes(&mut self) -> Vec<u8> {
+        self.finish();
+        self.bytes.clone()
+    }
+
+    /// Like [`Hive::to_bytes`], without a copy.
+    pub fn into_bytes(mut self) -> Vec<u8> {
+        self.finish();
+        self.bytes
+    }
+
+    /// Writes the finished image to `path` atomically (temporary file in the same directory,
+    /// fsync, rename, fsync of the directory). An unmodified hive writes nothing.
+    pub fn write_atomic(&mut self, path: &Path) -> Result<()> {
+        if !self.modified {
+            return Ok(());
+        }
+        self.finish();
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".hive-")
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .map_err(io)?;
+        if let Ok(meta) = fs::metadata(path) {
+            tmp.as_file()
+                .set_permissions(meta.permissions())
+                .map_err(io)?;
+        }
+        tmp.write_all(&self.bytes).map_err(io)?;
+        tmp.as_file().sync_all().map_err(io)?;
+        tmp.persist(path).map_err(|e| io(e.error))?;
+        #[cfg(unix)]
+        fs::File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io)?;
+        Ok(())
+    }
+
+    fn finish(&mut self) {
+        if self.pending {
+            let now = self.now();
+            base_block::finish(&mut self.bytes, now);
+            self.pending = false;
+        }
+    }
+
+    /// The clock for timestamps.
+    pub(crate) fn now(&self) -> u64 {
+        self.clock.unwrap_or_else(now_filetime)
+    }
+
+    /// Records that the image changed.
+    pub(crate) fn touch(&mut self) {
+        self.modified = true;
+        self.pending = true;
+    }
+
+    // ---- reading helpers ----
+
+    pub(crate) fn root_nk(&self) -> Result<Nk> {
+        self.read_nk(self.base.root, 36)
+    }
+
+    pub(crate) fn read_nk(&self, off: u32, referrer: u64) -> Result<Nk> {
+        Nk::read(&self.bytes, self.base.bins_size, off, referrer)
+    }
+
+    pub(crate) fn read_vk(&self, off: u32, referrer: u64) -> Result<Vk> {
+        Vk::read(&self.bytes, self.base.bins_size, off, referrer)
+    }
+
+    pub(crate) fn subkey_list(&self, nk: &Nk) -> Result<lists::SubkeyList> {
+        lists::read(
+            &self.bytes,
+            self.base.bins_size,
+            nk.subkey_list,
+            nk.subkey_count,
+            nk.cell.at(nk::off::SUBKEY_LIST),
+        )
+    }
+
+    pub(crate) fn subkey_offsets(&self, nk: &Nk) -> Result<Vec<u32>> {
+        Ok(self.subkey_list(nk)?.offsets())
+    }
+
+    pub(crate) fn value_offsets(&self, nk: &Nk) -> Result<Vec<u32>> {
+        vk::value_list(
+            &self.bytes,
+            self.base.bins_size,
+            nk.value_list,
+            nk.value_count,
+            nk.cell.at(nk::off::VALUE_LIST),
+        )
+    }
+
+    /// Finds the subkey `name` of `parent` (case-insensitive).
+    pub(crate) fn find_subkey(&self, parent: &Nk, name: &[u16]) -> Result<Option<Nk>> {
+        let list = self.subkey_list(parent)?;
+        // Every entry is compared by name (not by the lh hash), so a hash computed differently
+        // by another writer can never hide an existing key.
+        for leaf in &list.leaves {
+            for (i, &off) in leaf.entries.iter().enumerate() {
+                let child = self.read_nk(off, leaf.cell.at(4 + i * leaf.kind.stride()))?;
+                if names::eq(&child.name, name) {
+                    return Ok(Some(child));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Finds the value `name` of `key`: its index in the value list and the record.
+    pub(crate) fn find_value(&self, key: &Nk, name: &[u16]) -> Result<Option<(usize, Vk)>> {
+        let at = key.cell.at(nk::off::VALUE_LIST);
+        for (i, off) in self.value_offsets(key)?.into_iter().enumerate() {
+            let v = self.read_vk(off, at)?;
+            if names::eq(&v.name, name) {
+                return Ok(Some((i, v)));
+            }
+        }
+        Ok(None)
+    }
+
+    pub(crate) fn read_data(&self, v: &Vk) -> Result<Vec<u8>> {
+        db::read(&self.bytes, self.base.bins_size, self.base.minor, v)
+    }
+}
