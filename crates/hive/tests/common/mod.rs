@@ -1,0 +1,202 @@
+//! Helpers shared by the oracle tests: run independent tools (hivexregedit/hivexget from hivex,
+//! regfexport from libregf, the nt-hive crate) on a hive file and turn their output into a
+//! comparable dump: key path -> set of value records, each tool in its own notation.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A whole-hive dump: key path (relative to the root, `\`-separated, "" = root) -> value records.
+pub type Dump = BTreeMap<String, BTreeSet<String>>;
+
+/// Path of a file in the repository's testdata/ directory.
+pub fn testdata(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(rel)
+}
+
+/// The real offreg-written hive.
+pub fn real_hive_bytes() -> Vec<u8> {
+    std::fs::read(testdata("hives/offreg-testhive")).expect("testdata/hives/offreg-testhive")
+}
+
+/// Fail (never skip) when a tool is missing, naming the Debian package that provides it.
+pub fn require(tool: &str, package: &str) {
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "this test needs `{tool}`: apt-get install -y {package}"
+    );
+}
+
+/// Run a command, assert success, return stdout bytes.
+fn run(cmd: &mut Command) -> Vec<u8> {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Full dump through hivex's `hivexregedit --export` (Debian: libwin-hivex-perl). Values are the
+/// .reg lines it prints (`"name"=hex(3):..`), keys have the leading `\` removed.
+pub fn hivex_dump(hive: &Path) -> Dump {
+    require("hivexregedit", "libwin-hivex-perl");
+    let out = run(Command::new("hivexregedit")
+        .arg("--export")
+        .arg(hive)
+        .arg("\\"));
+    let text = String::from_utf8_lossy(&out);
+    let mut dump = Dump::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix('[') {
+            let key = rest.strip_suffix(']').unwrap_or(rest);
+            let key = key.strip_prefix('\\').unwrap_or(key).to_string();
+            dump.entry(key.clone()).or_default();
+            current = Some(key);
+        } else if line.starts_with('"') || line.starts_with('@') {
+            let key = current
+                .clone()
+                .expect("value line before any key in hivexregedit output");
+            dump.entry(key).or_default().insert(line.to_string());
+        }
+    }
+    dump
+}
+
+/// Full dump through libregf's `regfexport` (Debian: libregf-utils). A value record is its
+/// name, type, size and data lines (the `Value: N` index is dropped: it shifts on delete).
+pub fn regf_dump(hive: &Path) -> Dump {
+    require("regfexport", "libregf-utils");
+    let out = run(Command::new("regfexport").arg(hive));
+    let text = String::from_utf8_lossy(&out);
+    let mut dump = Dump::new();
+    let mut key: Option<String> = None;
+    let mut value: Option<String> = None;
+    let flush = |dump: &mut Dump, key: &Option<String>, value: &mut Option<String>| {
+        if let (Some(k), Some(v)) = (key, value.take()) {
+            dump.entry(k.clone()).or_default().insert(v);
+        }
+    };
+    for line in text.lines() {
+        if let Some(path) = line.strip_prefix("Key path: ") {
+            flush(&mut dump, &key, &mut value);
+            let rel = path.strip_prefix("ROOT").unwrap_or(path);
+            let rel = rel.strip_prefix('\\').unwrap_or(rel).to_string();
+            dump.entry(rel.clone()).or_default();
+            key = Some(rel);
+        } else if let Some(v) = line.strip_prefix("Value: ") {
+            flush(&mut dump, &key, &mut value);
+            let name = v.split_once(' ').map(|(_, n)| n).unwrap_or("");
+            value = Some(format!("name={name}"));
+        } else if line.is_empty() {
+            flush(&mut dump, &key, &mut value);
+        } else if let Some(v) = value.as_mut() {
+            v.push('\n');
+            v.push_str(line);
+        }
+    }
+    flush(&mut dump, &key, &mut value);
+    dump
+}
+
+/// Value data as printed by `hivexget HIVE KEY VALUE` (raw bytes for REG_BINARY).
+pub fn hivexget(hive: &Path, key: &str, value: &str) -> Vec<u8> {
+    require("hivexget", "libhivex-bin");
+    run(Command::new("hivexget").arg(hive).arg(key).arg(value))
+}
+
+/// `regfinfo` must accept the file (exit status 0).
+pub fn regfinfo_ok(hive: &Path) {
+    require("regfinfo", "libregf-utils");
+    run(Command::new("regfinfo").arg(hive));
+}
+
+/// Full dump through the nt-hive crate (validating base block parse). Value record:
+/// `name|type|hex data`.
+pub fn nt_hive_dump(bytes: &[u8]) -> Dump {
+    let hive = nt_hive::Hive::new(bytes).expect("nt-hive accepts the hive");
+    let root = hive.root_key_node().expect("nt-hive: root key");
+    let mut dump = Dump::new();
+    let mut stack = vec![(String::new(), root)];
+    while let Some((path, key)) = stack.pop() {
+        let mut values = BTreeSet::new();
+        if let Some(vs) = key.values() {
+            for v in vs.expect("nt-hive: values list") {
+                let v = v.expect("nt-hive: value");
+                let name = v.name().expect("nt-hive: value name").to_string_lossy();
+                let ty = match v.data_type() {
+                    Ok(t) => format!("{}", t as u32),
+                    Err(_) => "unsupported".to_string(),
+                };
+                let data = v
+                    .data()
+                    .expect("nt-hive: data")
+                    .into_vec()
+                    .expect("nt-hive: data bytes");
+                values.insert(format!("{name}|{ty}|{}", hex(&data)));
+            }
+        }
+        dump.insert(path.clone(), values);
+        if let Some(subkeys) = key.subkeys() {
+            for sk in subkeys.expect("nt-hive: subkeys list") {
+                let sk = sk.expect("nt-hive: subkey");
+                let name = sk.name().expect("nt-hive: key name").to_string_lossy();
+                let child = if path.is_empty() {
+                    name
+                } else {
+                    format!("{path}\\{name}")
+                };
+                stack.push((child, sk));
+            }
+        }
+    }
+    dump
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Remove `path` and everything below it from a dump (case-insensitive, as the registry is).
+pub fn without_subtree(mut dump: Dump, path: &str) -> Dump {
+    let lower = path.to_lowercase();
+    let prefix = format!("{lower}\\");
+    dump.retain(|k, _| {
+        let k = k.to_lowercase();
+        k != lower && !k.starts_with(&prefix)
+    });
+    dump
+}
+
+/// The three full dumps of one hive file (hivex, libregf, nt-hive).
+pub struct AllDumps {
+    /// hivexregedit --export.
+    pub hivex: Dump,
+    /// regfexport.
+    pub regf: Dump,
+    /// nt-hive walk.
+    pub nt: Dump,
+}
+
+/// Dump `hive` with all three oracles.
+pub fn all_dumps(hive: &Path) -> AllDumps {
+    regfinfo_ok(hive);
+    let bytes = std::fs::read(hive).expect("read hive");
+    AllDumps {
+        hivex: hivex_dump(hive),
+        regf: regf_dump(hive),
+        nt: nt_hive_dump(&bytes),
+    }
+}
