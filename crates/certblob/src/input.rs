@@ -212,10 +212,6 @@ fn classify_non_certificate(der: &[u8], source: &str) -> Result<()> {
         return key("SEC1 EC DER");
     }
     match X509Certificate::from_der(der) {
-        Err(e) if items.is_empty() => Err(Error::NotACertificate {
-            file: s,
-            detail: format!("{e}"),
-        }),
         Err(e) => Err(Error::BadCertificate {
             file: s,
             offset: 0,
