@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::base_block;
-use crate::cell::{allocated, le_u32, put_u32, BINS_START};
+use crate::cell::{allocated, le_u32, BINS_START};
 use crate::error::{Error, Result};
 use crate::hive::Hive;
 
@@ -129,16 +129,15 @@ impl Hive {
             size
         };
         if rest >= 8 {
-            put_u32(&mut self.bytes, BINS_START + (off + need) as usize, rest);
+            self.put_u32(BINS_START + (off + need) as usize, rest);
         }
         let start = BINS_START + off as usize;
-        put_u32(&mut self.bytes, start, (used as i32).wrapping_neg() as u32);
+        self.put_u32(start, (used as i32).wrapping_neg() as u32);
         let body = start + 4;
         let end = start + used as usize;
-        if let Some(dst) = self.bytes.get_mut(body..end) {
-            dst.fill(0);
-            dst[..data.len()].copy_from_slice(data);
-        }
+        let mut content = vec![0u8; end - body];
+        content[..data.len()].copy_from_slice(data);
+        self.write(body, &content);
         self.touch();
         Ok(off)
     }
@@ -160,16 +159,16 @@ impl Hive {
         if self.bytes.len() < end {
             self.bytes.resize(end, 0);
         }
-        let bin = &mut self.bytes[start..end];
-        bin.fill(0);
+        let mut bin = vec![0u8; size as usize];
         bin[0..4].copy_from_slice(b"hbin");
         bin[4..8].copy_from_slice(&old.to_le_bytes());
         bin[8..12].copy_from_slice(&size.to_le_bytes());
+        self.write(start, &bin);
         let free_off = old + HBIN_HEADER;
         let free_size = size - HBIN_HEADER;
-        put_u32(&mut self.bytes, BINS_START + free_off as usize, free_size);
+        self.put_u32(BINS_START + free_off as usize, free_size);
         self.base.bins_size = new_total as u32;
-        base_block::set_bins_size(&mut self.bytes, self.base.bins_size);
+        self.put_u32(base_block::BINS_SIZE, self.base.bins_size);
         self.free_index()?.insert(free_off, free_size);
         self.touch();
         Ok((free_size, free_off))
@@ -200,7 +199,7 @@ impl Hive {
             }
         }
         idx.insert(start, size);
-        put_u32(&mut self.bytes, BINS_START + start as usize, size);
+        self.put_u32(BINS_START + start as usize, size);
         self.touch();
         Ok(())
     }

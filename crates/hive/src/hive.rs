@@ -34,6 +34,18 @@ pub struct Hive {
     pub(crate) pending: bool,
     pub(crate) clock: Option<u64>,
     pub(crate) free: Option<FreeIndex>,
+    /// Undo log of the edit in progress: (position, bytes before the write).
+    pub(crate) journal: Option<Journal>,
+}
+
+/// What an edit in progress changed, to undo it if the edit fails half-way.
+#[derive(Debug)]
+pub(crate) struct Journal {
+    writes: Vec<(usize, Vec<u8>)>,
+    len: usize,
+    base: BaseBlock,
+    modified: bool,
+    pending: bool,
 }
 
 /// Current time as a FILETIME.
@@ -104,6 +116,7 @@ impl Hive {
             pending: false,
             clock: None,
             free: None,
+            journal: None,
         };
         // The root must be a key node.
         hive.read_nk(base.root, 36)?;
@@ -233,6 +246,62 @@ impl Hive {
     /// The clock for timestamps.
     pub(crate) fn now(&self) -> u64 {
         self.clock.unwrap_or_else(now_filetime)
+    }
+
+    /// Runs one edit; if it fails, every byte it wrote is restored, so a failed edit leaves
+    /// the hive exactly as it was.
+    pub(crate) fn transaction<T>(
+        &mut self,
+        edit: impl FnOnce(&mut Hive) -> Result<T>,
+    ) -> Result<T> {
+        self.journal = Some(Journal {
+            writes: Vec::new(),
+            len: self.bytes.len(),
+            base: self.base,
+            modified: self.modified,
+            pending: self.pending,
+        });
+        let result = edit(self);
+        if let Some(j) = self.journal.take() {
+            if result.is_err() {
+                for (pos, old) in j.writes.into_iter().rev() {
+                    if let Some(dst) = self.bytes.get_mut(pos..pos + old.len()) {
+                        dst.copy_from_slice(&old);
+                    }
+                }
+                self.bytes.truncate(j.len);
+                self.base = j.base;
+                self.modified = j.modified;
+                self.pending = j.pending;
+                // The free-cell index may describe undone allocations: rebuild it when needed.
+                self.free = None;
+            }
+        }
+        result
+    }
+
+    /// Writes `data` at file position `pos` (inside the image), journaling the old bytes.
+    pub(crate) fn write(&mut self, pos: usize, data: &[u8]) {
+        let Some(dst) = self.bytes.get_mut(pos..pos + data.len()) else {
+            return;
+        };
+        if dst == data {
+            return;
+        }
+        if let Some(j) = self.journal.as_mut() {
+            j.writes.push((pos, dst.to_vec()));
+        }
+        dst.copy_from_slice(data);
+    }
+
+    /// Writes a little-endian u32 at `pos`.
+    pub(crate) fn put_u32(&mut self, pos: usize, v: u32) {
+        self.write(pos, &v.to_le_bytes());
+    }
+
+    /// Writes a little-endian u64 at `pos`.
+    pub(crate) fn put_u64(&mut self, pos: usize, v: u64) {
+        self.write(pos, &v.to_le_bytes());
     }
 
     /// Records that the image changed.
