@@ -134,7 +134,7 @@ fn every_input_form_gives_the_same_certificates() {
         );
         assert_eq!(
             thumbprints(&read_certificates(&der_path).unwrap()),
-            [want.clone()]
+            vec![want.clone()]
         );
 
         let pem = openssl_str(&["x509", "-in", s(path)]);
@@ -142,14 +142,14 @@ fn every_input_form_gives_the_same_certificates() {
         std::fs::write(&crlf_path, pem.replace('\n', "\r\n")).unwrap();
         assert_eq!(
             thumbprints(&read_certificates(&crlf_path).unwrap()),
-            [want.clone()]
+            vec![want.clone()]
         );
 
         // openssl -text puts a human-readable dump before the PEM block.
         let with_text = openssl(&["x509", "-in", s(path), "-text"], None);
         assert_eq!(
             thumbprints(&parse_certificates(&with_text, "with-text.crt").unwrap()),
-            [want.clone()]
+            vec![want.clone()]
         );
 
         // Bare Base64 (the PEM body without its BEGIN/END lines).
@@ -160,7 +160,7 @@ fn every_input_form_gives_the_same_certificates() {
             .join("\r\n");
         assert_eq!(
             thumbprints(&parse_certificates(bare.as_bytes(), "bare.b64").unwrap()),
-            [want.clone()]
+            vec![want.clone()]
         );
         bundle.push_str(&pem);
     }
