@@ -44,7 +44,10 @@ impl EditCache {
         edit: impl FnOnce() -> Result<Edited, E>,
     ) -> Result<(Arc<Edited>, bool), E> {
         let slot = {
-            let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut slots = self
+                .slots
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             Arc::clone(slots.entry(key).or_default())
         };
         let mut edit = Some(edit);

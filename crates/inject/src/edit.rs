@@ -64,7 +64,10 @@ pub struct Edited {
 
 /// Applies `ops` to the hive `bytes` (named `label` in errors) and checks the result.
 pub fn edit(bytes: Vec<u8>, ops: &[HiveOp], label: &Path) -> Result<Edited, Error> {
-    let hive_error = |e: hive::Error| Error::Hive { path: label.to_path_buf(), detail: e.to_string() };
+    let hive_error = |e: hive::Error| Error::Hive {
+        path: label.to_path_buf(),
+        detail: e.to_string(),
+    };
     let mut hive = Hive::from_bytes(bytes).map_err(hive_error)?;
     let mut entries = Vec::with_capacity(ops.len());
     let mut expectations = Vec::with_capacity(ops.len());
@@ -102,7 +105,12 @@ pub fn edit(bytes: Vec<u8>, ops: &[HiveOp], label: &Path) -> Result<Edited, Erro
                     note,
                 });
             }
-            HiveOp::Delete { key, thumbprint, store, location } => {
+            HiveOp::Delete {
+                key,
+                thumbprint,
+                store,
+                location,
+            } => {
                 let action = if hive.delete_key(key).map_err(hive_error)? {
                     Action::Removed
                 } else {
@@ -124,17 +132,29 @@ pub fn edit(bytes: Vec<u8>, ops: &[HiveOp], label: &Path) -> Result<Edited, Erro
         }
     }
     if !entries.iter().any(|e| e.action.changes_hive()) {
-        return Ok(Edited { entries, new_bytes: None });
+        return Ok(Edited {
+            entries,
+            new_bytes: None,
+        });
     }
     let new_bytes = hive.into_bytes();
-    readback::check(&new_bytes, &expectations)
-        .map_err(|detail| Error::ReadBack { path: label.to_path_buf(), detail })?;
-    Ok(Edited { entries, new_bytes: Some(new_bytes) })
+    readback::check(&new_bytes, &expectations).map_err(|detail| Error::ReadBack {
+        path: label.to_path_buf(),
+        detail,
+    })?;
+    Ok(Edited {
+        entries,
+        new_bytes: Some(new_bytes),
+    })
 }
 
 /// The Blob currently stored at `key`, if any.
 fn existing_blob(hive: &Hive, key: &str) -> Result<Option<Vec<u8>>, hive::Error> {
-    let Some(node) = hive.key(key)? else { return Ok(None) };
-    let Some(value) = node.value(BLOB)? else { return Ok(None) };
+    let Some(node) = hive.key(key)? else {
+        return Ok(None);
+    };
+    let Some(value) = node.value(BLOB)? else {
+        return Ok(None);
+    };
     Ok(Some(value.data()?))
 }

@@ -154,7 +154,9 @@ impl Job {
     pub fn run(&self, progress: &(dyn Fn(ProgressEvent) + Sync)) -> Result<Report, Error> {
         let started = Instant::now();
         if self.targets.is_empty() {
-            return Err(Error::Usage("no target given (--wim, --mount or --hive)".into()));
+            return Err(Error::Usage(
+                "no target given (--wim, --mount or --hive)".into(),
+            ));
         }
         let now = self.now_unix.unwrap_or_else(now_unix);
         let inputs = self.load_inputs(now)?;
@@ -226,10 +228,18 @@ impl Job {
                         .next()
                         .cloned()
                         .unwrap_or_default();
-                    let found = inputs.insertions.iter().map(|i| i.thumbprint()).collect::<Vec<_>>();
+                    let found = inputs
+                        .insertions
+                        .iter()
+                        .map(|i| i.thumbprint())
+                        .collect::<Vec<_>>();
                     return Err(Error::UnexpectedThumbprint {
                         path,
-                        found: if found.is_empty() { "nothing".into() } else { join(&found) },
+                        found: if found.is_empty() {
+                            "nothing".into()
+                        } else {
+                            join(&found)
+                        },
                         expected: want.to_string(),
                     });
                 }
@@ -250,12 +260,19 @@ impl Job {
         match self.operation {
             Operation::Add => {
                 if inputs.insertions.is_empty() {
-                    return Err(Error::Usage("add needs a certificate (--cert or --reg)".into()));
+                    return Err(Error::Usage(
+                        "add needs a certificate (--cert or --reg)".into(),
+                    ));
                 }
                 if !thumbprints.is_empty() {
-                    return Err(Error::Usage("add takes certificates, not --thumbprint".into()));
+                    return Err(Error::Usage(
+                        "add takes certificates, not --thumbprint".into(),
+                    ));
                 }
-                Ok((inputs.insertions.iter().cloned().map(HiveOp::Put).collect(), Vec::new()))
+                Ok((
+                    inputs.insertions.iter().cloned().map(HiveOp::Put).collect(),
+                    Vec::new(),
+                ))
             }
             Operation::Remove => {
                 if thumbprints.is_empty() {
@@ -265,7 +282,12 @@ impl Job {
                     .iter()
                     .map(|tp| {
                         let (key, store, location) = by_thumbprint(tp);
-                        HiveOp::Delete { key, thumbprint: tp.to_string(), store, location }
+                        HiveOp::Delete {
+                            key,
+                            thumbprint: tp.to_string(),
+                            store,
+                            location,
+                        }
                     })
                     .collect();
                 Ok((ops, Vec::new()))
@@ -322,7 +344,11 @@ fn parse_thumbprints(texts: &[String]) -> Result<Vec<Thumbprint>, Error> {
 }
 
 fn join(thumbprints: &[Thumbprint]) -> String {
-    thumbprints.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+    thumbprints
+        .iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn operation_name(operation: Operation) -> &'static str {

@@ -17,8 +17,15 @@ pub enum LogFix {
 
 /// `Some(reason)` when the logs hold changes the primary lacks (or the primary is dirty).
 pub fn dirty_reason(input: &HiveInput, label: &Path) -> Result<Option<String>, Error> {
-    let state = hive::log::assess(&input.primary, input.logs[0].as_deref(), input.logs[1].as_deref())
-        .map_err(|e| Error::Hive { path: label.to_path_buf(), detail: e.to_string() })?;
+    let state = hive::log::assess(
+        &input.primary,
+        input.logs[0].as_deref(),
+        input.logs[1].as_deref(),
+    )
+    .map_err(|e| Error::Hive {
+        path: label.to_path_buf(),
+        detail: e.to_string(),
+    })?;
     Ok(match state {
         hive::log::LogState::Clean => None,
         hive::log::LogState::Dirty { reason } => Some(reason),

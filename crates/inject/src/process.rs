@@ -50,9 +50,18 @@ pub struct HiveOutcome {
 }
 
 /// Processes one hive. Errors go into the returned report; `edited` is then `None`.
-pub fn process_hive(work: &Work, input: HiveInput, label: &Path, mut report: ImageReport) -> HiveOutcome {
+pub fn process_hive(
+    work: &Work,
+    input: HiveInput,
+    label: &Path,
+    mut report: ImageReport,
+) -> HiveOutcome {
     report.hive = label.display().to_string();
-    let mut outcome = HiveOutcome { report, edited: None, log_fixes: [LogFix::Keep, LogFix::Keep] };
+    let mut outcome = HiveOutcome {
+        report,
+        edited: None,
+        log_fixes: [LogFix::Keep, LogFix::Keep],
+    };
     if let Err(e) = run(work, input, label, &mut outcome) {
         outcome.report.errors.push(e.to_string());
         outcome.edited = None;
@@ -60,11 +69,19 @@ pub fn process_hive(work: &Work, input: HiveInput, label: &Path, mut report: Ima
     outcome
 }
 
-fn run(work: &Work, input: HiveInput, label: &Path, outcome: &mut HiveOutcome) -> Result<(), Error> {
+fn run(
+    work: &Work,
+    input: HiveInput,
+    label: &Path,
+    outcome: &mut HiveOutcome,
+) -> Result<(), Error> {
     let mutating = matches!(work.operation, Operation::Add | Operation::Remove);
     if let Some(reason) = logs::dirty_reason(&input, label)? {
         if mutating {
-            return Err(Error::DirtyHive { path: label.to_path_buf(), reason });
+            return Err(Error::DirtyHive {
+                path: label.to_path_buf(),
+                reason,
+            });
         }
         outcome.report.warnings.push(format!(
             "hive is dirty ({reason}): showing the primary file only, which may be out of date"
@@ -73,19 +90,25 @@ fn run(work: &Work, input: HiveInput, label: &Path, outcome: &mut HiveOutcome) -
     let report = &mut outcome.report;
     match work.operation {
         Operation::List => {
-            report.certificates = inspect::list(&input.primary)
-                .map_err(|detail| Error::Hive { path: label.to_path_buf(), detail })?;
+            report.certificates = inspect::list(&input.primary).map_err(|detail| Error::Hive {
+                path: label.to_path_buf(),
+                detail,
+            })?;
         }
         Operation::Verify => {
-            report.certificates = inspect::verify(&input.primary, work.expected)
-                .map_err(|detail| Error::Hive { path: label.to_path_buf(), detail })?;
+            report.certificates =
+                inspect::verify(&input.primary, work.expected).map_err(|detail| Error::Hive {
+                    path: label.to_path_buf(),
+                    detail,
+                })?;
         }
         Operation::Add | Operation::Remove => {
             let key = edit_key(&work.ops_digest, &input.primary);
             let ops = work.ops;
             let HiveInput { primary, logs } = input;
-            let (edited, reused) =
-                work.cache.get_or_edit(key, || edit::edit(primary, ops, label))?;
+            let (edited, reused) = work
+                .cache
+                .get_or_edit(key, || edit::edit(primary, ops, label))?;
             report.certificates = edited.entries.clone();
             report.reused = reused;
             if let Some(new_bytes) = &edited.new_bytes {

@@ -13,16 +13,31 @@ impl Inputs {
     /// (`...\SystemCertificates\<Store>\Certificates\<THUMBPRINT>`) are applied, with their exact
     /// bytes; parent-key creations are implied; every other operation is skipped with a warning.
     pub fn add_reg_file(&mut self, path: &Path, force: bool, now_unix: i64) -> Result<(), Error> {
-        let reg_error = |detail: String| Error::RegFile { path: path.to_path_buf(), detail };
+        let reg_error = |detail: String| Error::RegFile {
+            path: path.to_path_buf(),
+            detail,
+        };
         let file = certblob::reg::read_reg_file(path, RootMapping::Auto)
             .map_err(|e| reg_error(e.to_string()))?;
         let mut found = 0usize;
         for op in &file.ops {
             match op {
-                RegOp::SetValue { key, name, ty, data } if name.eq_ignore_ascii_case("Blob") => {
-                    let Some(CertKey { location, store, thumbprint }) = stores::parse_cert_key(key)
+                RegOp::SetValue {
+                    key,
+                    name,
+                    ty,
+                    data,
+                } if name.eq_ignore_ascii_case("Blob") => {
+                    let Some(CertKey {
+                        location,
+                        store,
+                        thumbprint,
+                    }) = stores::parse_cert_key(key)
                     else {
-                        self.skip(path, &format!("value {key}\\{name} (not a certificate key)"));
+                        self.skip(
+                            path,
+                            &format!("value {key}\\{name} (not a certificate key)"),
+                        );
                         continue;
                     };
                     if *ty != certblob::REG_BINARY {
@@ -39,7 +54,16 @@ impl Inputs {
                         )));
                     }
                     let key = certblob::cert_key_path(location, store, &thumbprint);
-                    self.push(path, certificate, location, store, key, data.clone(), force, now_unix)?;
+                    self.push(
+                        path,
+                        certificate,
+                        location,
+                        store,
+                        key,
+                        data.clone(),
+                        force,
+                        now_unix,
+                    )?;
                     found += 1;
                 }
                 RegOp::CreateKey { path: key }
@@ -48,7 +72,9 @@ impl Inputs {
                 RegOp::SetValue { key, name, .. } => {
                     self.skip(path, &format!("value {key}\\{name}"))
                 }
-                RegOp::DeleteKey { path: key } => self.skip(path, &format!("deletion of key {key}")),
+                RegOp::DeleteKey { path: key } => {
+                    self.skip(path, &format!("deletion of key {key}"))
+                }
                 RegOp::DeleteValue { key, name } => {
                     self.skip(path, &format!("deletion of value {key}\\{name}"))
                 }
@@ -62,5 +88,4 @@ impl Inputs {
         }
         Ok(())
     }
-
 }

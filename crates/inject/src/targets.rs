@@ -16,12 +16,21 @@ use crate::write::write_file_atomic;
 /// Processes `target` (number `index` in the job) and returns its report; never fails as a whole.
 pub fn process_target(work: &Work, index: usize, target: &Target) -> TargetReport {
     let started = Instant::now();
-    let emit = |kind| (work.progress)(ProgressEvent { target: index, path: target.path().to_path_buf(), kind });
+    let emit = |kind| {
+        (work.progress)(ProgressEvent {
+            target: index,
+            path: target.path().to_path_buf(),
+            kind,
+        })
+    };
     let mut report = TargetReport::new(target.clone());
     let result = match target {
         Target::Wim(path) => crate::wim_target::process_wim(work, path, &mut report, &emit),
         Target::Mount(dir) => find_software_hive(dir)
-            .map_err(|source| Error::Io { path: dir.clone(), source })
+            .map_err(|source| Error::Io {
+                path: dir.clone(),
+                source,
+            })
             .and_then(|hive| process_file(work, &hive, &mut report, &emit)),
         Target::Hive(path) => process_file(work, path, &mut report, &emit),
     };
@@ -40,7 +49,10 @@ pub fn mutating(work: &Work) -> bool {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Error> {
-    fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })
+    fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// A hive file on disk (`--hive`, or the SOFTWARE found under `--mount`).
@@ -51,7 +63,10 @@ fn process_file(
     emit: &dyn Fn(ProgressKind),
 ) -> Result<(), Error> {
     emit(ProgressKind::Started { images: 1 });
-    let log_paths = find_logs(hive).map_err(|source| Error::Io { path: hive.to_path_buf(), source })?;
+    let log_paths = find_logs(hive).map_err(|source| Error::Io {
+        path: hive.to_path_buf(),
+        source,
+    })?;
     let primary = read(hive)?;
     let mut logs = [None, None];
     for (slot, path) in logs.iter_mut().zip(&log_paths) {
@@ -59,11 +74,20 @@ fn process_file(
             *slot = Some(read(path)?);
         }
     }
-    let outcome = process_hive(work, HiveInput { primary, logs }, hive, ImageReport::default());
+    let outcome = process_hive(
+        work,
+        HiveInput { primary, logs },
+        hive,
+        ImageReport::default(),
+    );
     emit(ProgressKind::ImageDone { index: 0 });
     report.images.push(outcome.report);
-    let Some(edited) = outcome.edited else { return Ok(()) };
-    let Some(new_bytes) = &edited.new_bytes else { return Ok(()) };
+    let Some(edited) = outcome.edited else {
+        return Ok(());
+    };
+    let Some(new_bytes) = &edited.new_bytes else {
+        return Ok(());
+    };
     if !mutating(work) || !report.ok() {
         return Ok(());
     }
@@ -76,7 +100,8 @@ fn process_file(
         if let (LogFix::Truncate, Some(path)) = (fix, path) {
             write_file_atomic(path, &[])?;
             report.images.iter_mut().for_each(|i| {
-                i.warnings.push(format!("emptied stale transaction log {}", path.display()))
+                i.warnings
+                    .push(format!("emptied stale transaction log {}", path.display()))
             });
         }
     }

@@ -20,28 +20,41 @@ pub fn process_wim(
     report: &mut TargetReport,
     emit: &dyn Fn(ProgressKind),
 ) -> Result<(), Error> {
-    let wim_error = |e: wim::Error| Error::Wim { path: path.to_path_buf(), detail: e.to_string() };
-    let mut wim = if mutating(work) { Wim::open_for_update(path) } else { Wim::open(path) }
-        .map_err(wim_error)?;
+    let wim_error = |e: wim::Error| Error::Wim {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    };
+    let mut wim = if mutating(work) {
+        Wim::open_for_update(path)
+    } else {
+        Wim::open(path)
+    }
+    .map_err(wim_error)?;
     let images = wim.images();
     let count = u32::try_from(images.len()).unwrap_or(u32::MAX);
     for &index in work.indexes {
         if !images.iter().any(|i| i.index == index) {
-            return Err(Error::NoSuchImage { path: path.to_path_buf(), index, count });
+            return Err(Error::NoSuchImage {
+                path: path.to_path_buf(),
+                index,
+                count,
+            });
         }
     }
     let selected: Vec<_> = images
         .iter()
         .filter(|i| work.indexes.is_empty() || work.indexes.contains(&i.index))
         .collect();
-    emit(ProgressKind::Started { images: u32::try_from(selected.len()).unwrap_or(u32::MAX) });
+    emit(ProgressKind::Started {
+        images: u32::try_from(selected.len()).unwrap_or(u32::MAX),
+    });
     let software = wim::SOFTWARE_HIVE_PATH;
     let mut staged = Vec::new();
     for image in selected {
         let label = in_wim_label(path, image.index, software);
         let mut image_report = ImageReport {
             index: Some(image.index),
-            name: Some(image.name.clone()),
+            name: image.name.clone(),
             ..ImageReport::default()
         };
         let input = match read_image_hive(&wim, image.index, software) {
@@ -65,26 +78,39 @@ pub fn process_wim(
         return Ok(());
     }
     for (index, edited, log_fixes) in &staged {
-        let Some(bytes) = &edited.new_bytes else { continue };
-        wim.replace_file(*index, software, bytes).map_err(wim_error)?;
+        let Some(bytes) = &edited.new_bytes else {
+            continue;
+        };
+        wim.replace_file(*index, software, bytes)
+            .map_err(wim_error)?;
         for (fix, suffix) in log_fixes.iter().zip(LOG_SUFFIXES) {
             if *fix == LogFix::Truncate {
                 let log = format!("{software}{suffix}");
                 wim.replace_file(*index, &log, &[]).map_err(wim_error)?;
                 if let Some(image) = report.images.iter_mut().find(|i| i.index == Some(*index)) {
-                    image.warnings.push(format!("emptied stale transaction log {log}"));
+                    image
+                        .warnings
+                        .push(format!("emptied stale transaction log {log}"));
                 }
             }
         }
     }
-    let before = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let mut on_progress = |p: wim::Progress| {
-        emit(ProgressKind::Writing { done: p.bytes_done, total: p.bytes_total })
+        emit(ProgressKind::Writing {
+            done: p.bytes_done,
+            total: p.bytes_total,
+        })
     };
-    wim.commit(&CommitOptions::default(), Some(&mut on_progress)).map_err(wim_error)?;
-    let after = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let stats = wim
+        .commit(&CommitOptions::default(), Some(&mut on_progress))
+        .map_err(wim_error)?;
     report.written = true;
-    report.bytes_written = after.saturating_sub(before);
+    // Appending writes the new data after the old; a rebuild writes the whole file.
+    report.bytes_written = if stats.rebuilt {
+        stats.new_size
+    } else {
+        stats.new_size.saturating_sub(stats.old_size)
+    };
     Ok(())
 }
 
