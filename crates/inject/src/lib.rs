@@ -1,1 +1,36 @@
-//! inject (work in progress).
+//! Make offline Windows boot images trust root certificates.
+//!
+//! This crate is the library behind the `inject-root` command: it takes targets (WIM files,
+//! mounted image directories, bare SOFTWARE hives), certificates and options, edits the
+//! certificate stores of every SOFTWARE hive, checks every edited hive with the independent
+//! `nt-hive` parser before anything is written, commits each target at most once, and returns a
+//! [`Report`] (serde `Serialize`). It never prints and never exits; progress is reported through
+//! a callback.
+
+mod cache;
+mod edit;
+pub mod error;
+pub mod inputs;
+pub mod inspect;
+mod job;
+mod logs;
+mod process;
+pub mod progress;
+pub mod readback;
+mod reg_input;
+pub mod report;
+pub mod stores;
+pub mod target;
+mod targets;
+mod time;
+mod wim_target;
+pub mod write;
+
+pub use certblob::{Location, Store};
+pub use error::Error;
+pub use job::Job;
+pub use progress::{ProgressEvent, ProgressKind};
+pub use report::{
+    Action, CertEntry, ImageReport, InputCertificate, Operation, Report, TargetReport,
+};
+pub use target::Target;

@@ -1,0 +1,172 @@
+//! Loading the certificates to inject: certificate files (every format certblob reads) and
+//! regedit exports. The result is a list of [`Insertion`]s: an exact Blob for an exact key.
+
+use std::path::{Path, PathBuf};
+
+use certblob::{Certificate, Location, Store, Thumbprint};
+
+use crate::error::Error;
+use crate::report::InputCertificate;
+use crate::stores;
+use crate::time::rfc3339;
+
+/// One certificate entry to write: the `Blob` for `key`.
+#[derive(Debug, Clone)]
+pub struct Insertion {
+    /// The file it came from.
+    pub source: PathBuf,
+    /// The parsed certificate (from the file, or decoded from the `.reg` Blob).
+    pub certificate: Certificate,
+    /// Store location.
+    pub location: Location,
+    /// Store.
+    pub store: Store,
+    /// Key path relative to the SOFTWARE root.
+    pub key: String,
+    /// Exact Blob bytes to write.
+    pub blob: Vec<u8>,
+}
+
+impl Insertion {
+    /// The certificate's thumbprint.
+    pub fn thumbprint(&self) -> Thumbprint {
+        self.certificate.thumbprint()
+    }
+
+    /// How the report shows this input.
+    pub fn describe(&self, warnings: Vec<String>) -> InputCertificate {
+        let info = self.certificate.info();
+        InputCertificate {
+            source: self.source.display().to_string(),
+            subject: info.subject.clone(),
+            thumbprint: self.thumbprint().to_string(),
+            not_after: rfc3339(info.not_after),
+            store: stores::store_name(self.location, self.store),
+            location: stores::location_name(self.location).to_string(),
+            warnings,
+        }
+    }
+}
+
+/// The loaded inputs of a job.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// Entries to write, deduplicated by key.
+    pub insertions: Vec<Insertion>,
+    /// How the report shows them.
+    pub described: Vec<InputCertificate>,
+    /// Warnings about the inputs as a whole (skipped `.reg` operations).
+    pub warnings: Vec<String>,
+}
+
+impl Inputs {
+    /// Adds every certificate of a certificate file, checked against certblob's findings.
+    pub fn add_certificate_file(
+        &mut self,
+        path: &Path,
+        location: Location,
+        store: Store,
+        force: bool,
+        now_unix: i64,
+    ) -> Result<(), Error> {
+        let certificates = certblob::read_certificates(path).map_err(|e| Error::Certificate {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
+        if certificates.is_empty() {
+            return Err(Error::NoCertificate {
+                path: path.to_path_buf(),
+            });
+        }
+        for certificate in certificates {
+            let blob = certblob::encode_blob(&certificate);
+            let key = certblob::cert_key_path(location, store, &certificate.thumbprint());
+            self.push(
+                path,
+                certificate,
+                location,
+                store,
+                key,
+                blob,
+                force,
+                now_unix,
+            )?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn skip(&mut self, path: &Path, what: &str) {
+        self.warnings.push(format!(
+            "{}: skipped {what}: only certificate entries are applied",
+            path.display()
+        ));
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn push(
+        &mut self,
+        path: &Path,
+        certificate: Certificate,
+        location: Location,
+        store: Store,
+        key: String,
+        blob: Vec<u8>,
+        force: bool,
+        now_unix: i64,
+    ) -> Result<(), Error> {
+        let mut warnings = Vec::new();
+        let mut refusals = Vec::new();
+        for finding in certificate.findings(now_unix) {
+            match finding.severity {
+                certblob::Severity::Refuse if !force => refusals.push(finding.message),
+                certblob::Severity::Refuse => warnings.push(format!("forced: {}", finding.message)),
+                certblob::Severity::Warn => warnings.push(finding.message),
+            }
+        }
+        if !refusals.is_empty() {
+            return Err(Error::Refused {
+                path: path.to_path_buf(),
+                thumbprint: certificate.thumbprint().to_string(),
+                subject: certificate.info().subject.clone(),
+                reasons: refusals.join("; "),
+            });
+        }
+        if let Some(existing) = self
+            .insertions
+            .iter_mut()
+            .find(|i| i.key.eq_ignore_ascii_case(&key))
+        {
+            if existing.blob != blob {
+                return Err(Error::Usage(format!(
+                    "{}: certificate {} is given twice with different Blob contents ({} and {})",
+                    path.display(),
+                    certificate.thumbprint(),
+                    existing.source.display(),
+                    path.display()
+                )));
+            }
+            return Ok(());
+        }
+        let insertion = Insertion {
+            source: path.to_path_buf(),
+            certificate,
+            location,
+            store,
+            key,
+            blob,
+        };
+        self.described.push(insertion.describe(warnings));
+        self.insertions.push(insertion);
+        Ok(())
+    }
+}
+
+/// The certificate held in a Blob, or why there is none.
+pub fn certificate_in_blob(blob: &[u8]) -> Result<Certificate, String> {
+    let decoded = certblob::decode_blob(blob).map_err(|e| e.to_string())?;
+    let der = decoded
+        .cert_der
+        .as_deref()
+        .ok_or_else(|| "the Blob holds no certificate".to_string())?;
+    Certificate::from_der(der).map_err(|e| e.to_string())
+}

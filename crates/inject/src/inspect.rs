@@ -1,0 +1,166 @@
+//! Reading certificate stores out of a hive for `list` and `verify`, with nt-hive (the same
+//! independent parser that checks our writes).
+
+use nt_hive::{Hive, KeyNode};
+
+use crate::inputs::certificate_in_blob;
+use crate::report::{Action, CertEntry};
+use crate::stores::{self, ALL_LOCATIONS, ALL_STORES};
+use crate::time::rfc3339;
+
+/// Something `verify` must find.
+#[derive(Debug, Clone)]
+pub struct Expected {
+    /// Key path relative to the SOFTWARE root.
+    pub key: String,
+    /// Thumbprint (40 upper-case hex digits).
+    pub thumbprint: String,
+    /// DER of the certificate, when known (from a certificate file); `None` when only the
+    /// thumbprint was given.
+    pub der: Option<Vec<u8>>,
+    /// Subject, when known.
+    pub subject: String,
+    /// Store name.
+    pub store: String,
+    /// Location name.
+    pub location: String,
+}
+
+fn open(bytes: &[u8]) -> Result<Hive<&[u8]>, String> {
+    Hive::new(bytes).map_err(|e| format!("nt-hive rejects the hive: {e}"))
+}
+
+fn root<'h>(hive: &'h Hive<&'h [u8]>) -> Result<KeyNode<'h, &'h [u8]>, String> {
+    hive.root_key_node()
+        .map_err(|e| format!("cannot read the root key: {e}"))
+}
+
+/// Every certificate entry of every store, decoded from its Blob. Entries whose key name is not
+/// the thumbprint of the certificate inside have `key_matches: false`.
+pub fn list(bytes: &[u8]) -> Result<Vec<CertEntry>, String> {
+    let hive = open(bytes)?;
+    let root = root(&hive)?;
+    let mut entries = Vec::new();
+    for location in ALL_LOCATIONS {
+        for store in ALL_STORES {
+            let key = certblob::certificates_key(location, store);
+            let Some(node) = root.subpath(&key) else {
+                continue;
+            };
+            let node = node.map_err(|e| format!("key {key} does not read: {e}"))?;
+            let Some(subkeys) = node.subkeys() else {
+                continue;
+            };
+            let subkeys = subkeys.map_err(|e| format!("subkeys of {key} do not read: {e}"))?;
+            for subkey in subkeys {
+                let subkey = subkey.map_err(|e| format!("a subkey of {key} does not read: {e}"))?;
+                let name = subkey
+                    .name()
+                    .map_err(|e| format!("a subkey name of {key} does not read: {e}"))?
+                    .to_string_lossy();
+                let mut entry = CertEntry {
+                    subject: String::new(),
+                    thumbprint: name.to_ascii_uppercase(),
+                    not_after: None,
+                    store: stores::store_name(location, store),
+                    location: stores::location_name(location).to_string(),
+                    key: format!("{key}\\{name}"),
+                    action: Action::Listed,
+                    key_matches: false,
+                    note: None,
+                };
+                match blob_of(&subkey) {
+                    Ok(Some(blob)) => match certificate_in_blob(&blob) {
+                        Ok(cert) => {
+                            let tp = cert.thumbprint().to_string();
+                            entry.key_matches = tp.eq_ignore_ascii_case(&name);
+                            if !entry.key_matches {
+                                entry.note = Some(format!(
+                                    "key name {name} is not the thumbprint of the certificate in its Blob"
+                                ));
+                            }
+                            entry.thumbprint = tp;
+                            entry.subject = cert.info().subject.clone();
+                            entry.not_after = rfc3339(cert.info().not_after);
+                        }
+                        Err(e) => entry.note = Some(format!("Blob does not decode: {e}")),
+                    },
+                    Ok(None) => entry.note = Some("no Blob value".to_string()),
+                    Err(e) => entry.note = Some(e),
+                }
+                entries.push(entry);
+            }
+        }
+    }
+    Ok(entries)
+}
+
+/// For each expected certificate: present and well-formed (`Verified`), `Missing` or
+/// `Malformed`.
+pub fn verify(bytes: &[u8], expected: &[Expected]) -> Result<Vec<CertEntry>, String> {
+    let hive = open(bytes)?;
+    let root = root(&hive)?;
+    let mut entries = Vec::with_capacity(expected.len());
+    for want in expected {
+        let mut entry = CertEntry {
+            subject: want.subject.clone(),
+            thumbprint: want.thumbprint.clone(),
+            not_after: None,
+            store: want.store.clone(),
+            location: want.location.clone(),
+            key: want.key.clone(),
+            action: Action::Missing,
+            key_matches: true,
+            note: None,
+        };
+        match root.subpath(&want.key) {
+            None => entry.note = Some("no such key".to_string()),
+            Some(Err(e)) => {
+                entry.action = Action::Malformed;
+                entry.note = Some(format!("key does not read: {e}"));
+            }
+            Some(Ok(node)) => match blob_of(&node) {
+                Ok(None) => entry.note = Some("no Blob value".to_string()),
+                Err(e) => {
+                    entry.action = Action::Malformed;
+                    entry.note = Some(e);
+                }
+                Ok(Some(blob)) => match certificate_in_blob(&blob) {
+                    Err(e) => {
+                        entry.action = Action::Malformed;
+                        entry.note = Some(format!("Blob does not decode: {e}"));
+                    }
+                    Ok(cert) => {
+                        entry.subject = cert.info().subject.clone();
+                        entry.not_after = rfc3339(cert.info().not_after);
+                        let same_tp = cert.thumbprint().to_string() == want.thumbprint;
+                        let same_der = want.der.as_deref().map_or(true, |d| d == cert.der());
+                        if same_tp && same_der {
+                            entry.action = Action::Verified;
+                        } else {
+                            entry.action = Action::Malformed;
+                            entry.note = Some(format!(
+                                "the Blob holds certificate {}, not this one",
+                                cert.thumbprint()
+                            ));
+                        }
+                    }
+                },
+            },
+        }
+        entries.push(entry);
+    }
+    Ok(entries)
+}
+
+fn blob_of(node: &KeyNode<&[u8]>) -> Result<Option<Vec<u8>>, String> {
+    let Some(value) = node.value(certblob::BLOB_VALUE_NAME) else {
+        return Ok(None);
+    };
+    let value = value.map_err(|e| format!("Blob value does not read: {e}"))?;
+    let data = value
+        .data()
+        .and_then(|d| d.into_vec())
+        .map_err(|e| format!("Blob data does not read: {e}"))?;
+    Ok(Some(data))
+}

@@ -1,0 +1,137 @@
+//! What the user points us at: a WIM file, a mounted/extracted image directory, or a bare hive;
+//! plus the case-insensitive lookups needed to find a SOFTWARE hive and its logs on disk.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// Path of the SOFTWARE hive inside an image, `/`-separated, as stored in a WIM.
+pub const SOFTWARE_IN_IMAGE: &str = "Windows/System32/config/SOFTWARE";
+
+/// Suffixes of the transaction logs that sit beside a hive.
+pub const LOG_SUFFIXES: [&str; 2] = [".LOG1", ".LOG2"];
+
+/// One thing to edit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", content = "path", rename_all = "lowercase")]
+pub enum Target {
+    /// A WIM file (every image in it, or the images chosen by index).
+    Wim(PathBuf),
+    /// A directory holding an image already mounted or extracted
+    /// (`DIR/Windows/System32/config/SOFTWARE`, case-insensitive).
+    Mount(PathBuf),
+    /// A bare SOFTWARE hive file.
+    Hive(PathBuf),
+}
+
+impl Target {
+    /// The path the user gave.
+    pub fn path(&self) -> &Path {
+        match self {
+            Target::Wim(p) | Target::Mount(p) | Target::Hive(p) => p,
+        }
+    }
+
+    /// `wim`, `mount` or `hive`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Target::Wim(_) => "wim",
+            Target::Mount(_) => "mount",
+            Target::Hive(_) => "hive",
+        }
+    }
+}
+
+/// Finds `DIR/Windows/System32/config/SOFTWARE`, matching every component case-insensitively
+/// (images extracted on Linux keep Windows' mixed case, e.g. `windows/system32/CONFIG`).
+pub fn find_software_hive(dir: &Path) -> io::Result<PathBuf> {
+    let mut current = dir.to_path_buf();
+    for component in SOFTWARE_IN_IMAGE.split('/') {
+        current = find_child(&current, component)?.ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!(
+                    "no {component} in {} (looking for {SOFTWARE_IN_IMAGE})",
+                    current.display()
+                ),
+            )
+        })?;
+    }
+    Ok(current)
+}
+
+/// The log files beside `hive` (`SOFTWARE.LOG1`, `SOFTWARE.LOG2`, any case), `None` where absent.
+pub fn find_logs(hive: &Path) -> io::Result<[Option<PathBuf>; 2]> {
+    let dir = hive.parent().unwrap_or_else(|| Path::new("."));
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let name = hive
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut out = [None, None];
+    for (slot, suffix) in out.iter_mut().zip(LOG_SUFFIXES) {
+        *slot = find_child(dir, &format!("{name}{suffix}"))?;
+    }
+    Ok(out)
+}
+
+/// The entry of `dir` named `name`, compared case-insensitively (exact match preferred).
+fn find_child(dir: &Path, name: &str) -> io::Result<Option<PathBuf>> {
+    let exact = dir.join(name);
+    if exact.symlink_metadata().is_ok() {
+        return Ok(Some(exact));
+    }
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .eq_ignore_ascii_case(name)
+        {
+            return Ok(Some(entry.path()));
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn software_hive_found_in_any_case() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("windows/SYSTEM32/Config");
+        fs::create_dir_all(&config).unwrap();
+        fs::write(config.join("software"), b"x").unwrap();
+        fs::write(config.join("software.log1"), b"y").unwrap();
+        let hive = find_software_hive(dir.path()).unwrap();
+        assert_eq!(hive, config.join("software"));
+        let logs = find_logs(&hive).unwrap();
+        assert_eq!(
+            logs[0].as_deref(),
+            Some(config.join("software.log1").as_path())
+        );
+        assert_eq!(logs[1], None);
+    }
+
+    #[test]
+    fn missing_hive_names_the_missing_component() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("Windows")).unwrap();
+        let err = find_software_hive(dir.path()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        assert!(err.to_string().contains("System32"), "{err}");
+    }
+}

@@ -1,0 +1,129 @@
+//! A WIM target: every selected image's SOFTWARE hive is processed, then all changes are staged
+//! and committed in one commit (or none at all if any image failed).
+
+use std::path::Path;
+
+use wim::{CommitOptions, Wim};
+
+use crate::error::Error;
+use crate::logs::LogFix;
+use crate::process::{process_hive, HiveInput, Work};
+use crate::progress::ProgressKind;
+use crate::report::{ImageReport, TargetReport};
+use crate::target::LOG_SUFFIXES;
+use crate::targets::{in_wim_label, mutating};
+
+/// Processes the WIM at `path`, filling `report`.
+pub fn process_wim(
+    work: &Work,
+    path: &Path,
+    report: &mut TargetReport,
+    emit: &dyn Fn(ProgressKind),
+) -> Result<(), Error> {
+    let wim_error = |e: wim::Error| Error::Wim {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    };
+    let mut wim = if mutating(work) {
+        Wim::open_for_update(path)
+    } else {
+        Wim::open(path)
+    }
+    .map_err(wim_error)?;
+    let images = wim.images();
+    let count = u32::try_from(images.len()).unwrap_or(u32::MAX);
+    for &index in work.indexes {
+        if !images.iter().any(|i| i.index == index) {
+            return Err(Error::NoSuchImage {
+                path: path.to_path_buf(),
+                index,
+                count,
+            });
+        }
+    }
+    let selected: Vec<_> = images
+        .iter()
+        .filter(|i| work.indexes.is_empty() || work.indexes.contains(&i.index))
+        .collect();
+    emit(ProgressKind::Started {
+        images: u32::try_from(selected.len()).unwrap_or(u32::MAX),
+    });
+    let software = wim::SOFTWARE_HIVE_PATH;
+    let mut staged = Vec::new();
+    for image in selected {
+        let label = in_wim_label(path, image.index, software);
+        let mut image_report = ImageReport {
+            index: Some(image.index),
+            name: image.name.clone(),
+            ..ImageReport::default()
+        };
+        let input = match read_image_hive(&wim, image.index, software) {
+            Ok(input) => input,
+            Err(e) => {
+                image_report.hive = label.display().to_string();
+                image_report.errors.push(wim_error(e).to_string());
+                report.images.push(image_report);
+                emit(ProgressKind::ImageDone { index: image.index });
+                continue;
+            }
+        };
+        let outcome = process_hive(work, input, &label, image_report);
+        if let Some(edited) = outcome.edited {
+            staged.push((image.index, edited, outcome.log_fixes));
+        }
+        report.images.push(outcome.report);
+        emit(ProgressKind::ImageDone { index: image.index });
+    }
+    if !mutating(work) || staged.is_empty() || !report.ok() {
+        return Ok(());
+    }
+    for (index, edited, log_fixes) in &staged {
+        let Some(bytes) = &edited.new_bytes else {
+            continue;
+        };
+        wim.replace_file(*index, software, bytes)
+            .map_err(wim_error)?;
+        for (fix, suffix) in log_fixes.iter().zip(LOG_SUFFIXES) {
+            if *fix == LogFix::Truncate {
+                let log = format!("{software}{suffix}");
+                wim.replace_file(*index, &log, &[]).map_err(wim_error)?;
+                if let Some(image) = report.images.iter_mut().find(|i| i.index == Some(*index)) {
+                    image
+                        .warnings
+                        .push(format!("emptied stale transaction log {log}"));
+                }
+            }
+        }
+    }
+    let mut on_progress = |p: wim::Progress| {
+        emit(ProgressKind::Writing {
+            done: p.bytes_done,
+            total: p.bytes_total,
+        })
+    };
+    let stats = wim
+        .commit(&CommitOptions::default(), Some(&mut on_progress))
+        .map_err(wim_error)?;
+    report.written = true;
+    // Appending writes the new data after the old; a rebuild writes the whole file.
+    report.bytes_written = if stats.rebuilt {
+        stats.new_size
+    } else {
+        stats.new_size.saturating_sub(stats.old_size)
+    };
+    Ok(())
+}
+
+/// The SOFTWARE hive of image `index` and its logs (absent logs are `None`).
+fn read_image_hive(wim: &Wim, index: u32, software: &str) -> Result<HiveInput, wim::Error> {
+    let primary = wim.read_file(index, software)?;
+    let mut logs = [None, None];
+    for (slot, suffix) in logs.iter_mut().zip(LOG_SUFFIXES) {
+        match wim.read_file(index, &format!("{software}{suffix}")) {
+            Ok(bytes) => *slot = Some(bytes),
+            Err(wim::Error::FileNotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(HiveInput { primary, logs })
+}
