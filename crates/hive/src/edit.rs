@@ -449,8 +449,13 @@ impl Hive {
         }
         if db::is_big(self.base.minor, len) {
             let mut segs = Vec::with_capacity(len.div_ceil(SEGMENT) * 4);
+            // Every segment cell gets the full segment size, the last one too, as Windows and
+            // offreg allocate them (hivex and libregf read whole segment cells).
+            let mut buf = vec![0u8; SEGMENT];
             for chunk in data.chunks(SEGMENT) {
-                segs.extend_from_slice(&self.alloc_cell(chunk)?.to_le_bytes());
+                buf.fill(0);
+                buf[..chunk.len()].copy_from_slice(chunk);
+                segs.extend_from_slice(&self.alloc_cell(&buf)?.to_le_bytes());
             }
             let count = (segs.len() / 4) as u16;
             let list = self.alloc_cell(&segs)?;

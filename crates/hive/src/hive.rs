@@ -58,6 +58,12 @@ pub(crate) fn now_filetime() -> u64 {
 
 /// Splits a key path into validated components ("" = root; empty components are ignored).
 pub(crate) fn split_path(path: &str) -> Result<Vec<Vec<u16>>> {
+    if path.split('\\').filter(|c| !c.is_empty()).count() >= crate::key::MAX_DEPTH {
+        return Err(Error::InvalidName {
+            name: path.chars().take(64).collect(),
+            why: "key paths are limited to 511 levels",
+        });
+    }
     path.split('\\')
         .filter(|c| !c.is_empty())
         .map(|c| {
@@ -77,24 +83,6 @@ pub(crate) fn split_path(path: &str) -> Result<Vec<Vec<u16>>> {
             Ok(units)
         })
         .collect()
-}
-
-/// Finds `<file name>.<suffix>` beside `path`, in any letter case.
-fn sibling(path: &Path, suffix: &str) -> Option<PathBuf> {
-    let name = path.file_name()?.to_string_lossy().to_string();
-    let wanted = format!("{name}.{suffix}").to_lowercase();
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let exact = dir.join(format!("{name}.{suffix}"));
-    if exact.is_file() {
-        return Some(exact);
-    }
-    fs::read_dir(&dir).ok()?.flatten().find_map(|e| {
-        let n = e.file_name().to_string_lossy().to_lowercase();
-        (n == wanted && e.path().is_file()).then(|| e.path())
-    })
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>> {
@@ -127,8 +115,19 @@ impl Hive {
     /// they are assessed and a hive with unapplied log data is refused. Errors name the file.
     pub fn open(path: &Path) -> Result<Hive> {
         let bytes = read_file(path)?;
-        let log1 = sibling(path, "LOG1").map(|p| read_file(&p)).transpose()?;
-        let log2 = sibling(path, "LOG2").map(|p| read_file(&p)).transpose()?;
+        // A damaged base block is reported as such; a dirty one (unfinished write) is looked at
+        // together with the logs, which say more about it.
+        if let Err(e) = base_block::parse(&bytes) {
+            if !matches!(e, Error::DirtyHive { .. } | Error::BadChecksum { .. }) {
+                return Err(e.in_file(path));
+            }
+        }
+        let [log1, log2] = log::find_logs(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let log1 = log1.map(|p| read_file(&p)).transpose()?;
+        let log2 = log2.map(|p| read_file(&p)).transpose()?;
         match log::assess(&bytes, log1.as_deref(), log2.as_deref()) {
             Ok(LogState::Clean) => {}
             Ok(LogState::Dirty { reason }) => {
@@ -147,10 +146,12 @@ impl Hive {
         let comps = split_path(path)?;
         let mut cur = self.root_nk()?;
         let mut names = Vec::with_capacity(comps.len());
+        let mut chain = vec![cur.cell.off];
         for comp in &comps {
             match self.find_subkey(&cur, comp)? {
                 Some(child) => {
                     names.push(String::from_utf16_lossy(&child.name));
+                    chain.push(child.cell.off);
                     cur = child;
                 }
                 None => return Ok(None),
@@ -160,14 +161,17 @@ impl Hive {
             hive: self,
             nk: cur,
             path: names.join("\\"),
+            chain,
         }))
     }
 
     /// The root key.
     pub fn root(&self) -> Result<Key<'_>> {
+        let nk = self.root_nk()?;
         Ok(Key {
             hive: self,
-            nk: self.root_nk()?,
+            chain: vec![nk.cell.off],
+            nk,
             path: String::new(),
         })
     }
