@@ -346,10 +346,10 @@ impl Hive {
         }
         let mut pos = leaf.entries.len();
         for (i, &e) in leaf.entries.iter().enumerate() {
-            let n = self
-                .read_nk(e, leaf.cell.at(4 + i * leaf.kind.stride()))?
-                .name;
-            if names::cmp(&n, name) == std::cmp::Ordering::Greater {
+            let at = leaf.cell.at(4 + i * leaf.kind.stride());
+            if Nk::cmp_name(&self.bytes, self.base.bins_size, e, at, name)?
+                == std::cmp::Ordering::Greater
+            {
                 pos = i;
                 break;
             }

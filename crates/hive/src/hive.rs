@@ -359,9 +359,11 @@ impl Hive {
         // by another writer can never hide an existing key.
         for leaf in &list.leaves {
             for (i, &off) in leaf.entries.iter().enumerate() {
-                let child = self.read_nk(off, leaf.cell.at(4 + i * leaf.kind.stride()))?;
-                if names::eq(&child.name, name) {
-                    return Ok(Some(child));
+                let at = leaf.cell.at(4 + i * leaf.kind.stride());
+                if Nk::cmp_name(&self.bytes, self.base.bins_size, off, at, name)?
+                    == std::cmp::Ordering::Equal
+                {
+                    return Ok(Some(self.read_nk(off, at)?));
                 }
             }
         }

@@ -15,6 +15,19 @@ pub(crate) fn decode(raw: &[u8], compressed: bool) -> Vec<u16> {
     }
 }
 
+/// The upper-cased code units of an on-disk name, without allocating.
+pub(crate) fn upcased(raw: &[u8], compressed: bool) -> impl Iterator<Item = u16> + '_ {
+    let step = if compressed { 1 } else { 2 };
+    raw.chunks_exact(step).map(move |c| {
+        let u = if compressed {
+            u16::from(c[0])
+        } else {
+            u16::from_le_bytes([c[0], c[1]])
+        };
+        upcase_unit(u)
+    })
+}
+
 /// Encodes a name the way Windows stores it: compressed (one byte per character) when every
 /// character is below 256, UTF-16LE otherwise. Returns the bytes and whether it is compressed.
 pub(crate) fn encode(units: &[u16]) -> (Vec<u8>, bool) {
