@@ -24,7 +24,6 @@ pub(crate) const MAX_VALUE_NAME: usize = 16383;
 ///
 /// Reading is lazy: opening validates the base block only, keys and values are parsed when
 /// asked for. Edits change the image in place, touching only the cells they need.
-#[derive(Debug)]
 pub struct Hive {
     pub(crate) bytes: Vec<u8>,
     pub(crate) base: BaseBlock,
@@ -36,6 +35,17 @@ pub struct Hive {
     pub(crate) free: Option<FreeIndex>,
     /// Undo log of the edit in progress: (position, bytes before the write).
     pub(crate) journal: Option<Journal>,
+}
+
+impl std::fmt::Debug for Hive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hive")
+            .field("len", &self.bytes.len())
+            .field("minor_version", &self.base.minor)
+            .field("bins_size", &self.base.bins_size)
+            .field("modified", &self.modified)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What an edit in progress changed, to undo it if the edit fails half-way.
