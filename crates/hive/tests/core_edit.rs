@@ -522,3 +522,23 @@ fn a_full_leaf_becomes_an_index_root_and_full_leaves_split() {
         1100
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn write_atomic_keeps_the_file_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("SOFTWARE");
+    std::fs::write(&path, testhive()).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let mut h = Hive::open(&path).unwrap();
+    h.create_key("mode-test").unwrap();
+    h.write_atomic(&path).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    assert!(Hive::open(&path)
+        .unwrap()
+        .key("mode-test")
+        .unwrap()
+        .is_some());
+}
