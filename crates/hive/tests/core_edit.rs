@@ -476,3 +476,69 @@ fn deleting_every_key_of_an_index_root_list_one_by_one() {
     assert_eq!(k.subkey_count(), 0);
     assert!(k.subkeys().unwrap().is_empty());
 }
+
+#[test]
+fn a_full_leaf_becomes_an_index_root_and_full_leaves_split() {
+    let mut h = Hive::from_bytes(testhive()).unwrap();
+    let names: Vec<String> = (0..1100u32)
+        .map(|i| format!("n{:05}", i.wrapping_mul(7919) % 10007))
+        .collect();
+    for n in &names {
+        assert!(h.create_key(&format!("wide\\{n}")).unwrap());
+    }
+    let out = h.into_bytes();
+    let root = u32::from_le_bytes(out[36..40].try_into().unwrap()) as usize;
+    let (_, elems) = raw_leaf(&out, root);
+    let (wide, _) = *elems
+        .iter()
+        .find(|(off, _)| raw_name(&out, *off) == "wide")
+        .unwrap();
+    let d = 4096 + wide as usize + 4;
+    let list = u32::from_le_bytes(out[d + 28..d + 32].try_into().unwrap()) as usize;
+    let at = 4096 + list + 4;
+    assert_eq!(&out[at..at + 2], b"ri");
+    let n = u16::from_le_bytes([out[at + 2], out[at + 3]]) as usize;
+    assert!(n >= 2, "{n} leaves");
+    let mut total = 0;
+    for i in 0..n {
+        let leaf = u32::from_le_bytes(out[at + 4 + i * 4..at + 8 + i * 4].try_into().unwrap());
+        let la = 4096 + leaf as usize + 4;
+        assert_eq!(&out[la..la + 2], b"lh");
+        let c = u16::from_le_bytes([out[la + 2], out[la + 3]]) as usize;
+        assert!(c <= 1013, "leaf of {c}");
+        total += c;
+    }
+    assert_eq!(total, names.len());
+    let nt = nt_hive::Hive::new(&out[..]).unwrap();
+    let r = nt.root_key_node().unwrap();
+    for name in &names {
+        assert!(r.subpath(&format!("wide\\{name}")).is_some(), "{name}");
+    }
+    assert_eq!(
+        snap_nt(&out)
+            .keys()
+            .filter(|p| p.starts_with("wide\\"))
+            .count(),
+        1100
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn write_atomic_keeps_the_file_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("SOFTWARE");
+    std::fs::write(&path, testhive()).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let mut h = Hive::open(&path).unwrap();
+    h.create_key("mode-test").unwrap();
+    h.write_atomic(&path).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    assert!(Hive::open(&path)
+        .unwrap()
+        .key("mode-test")
+        .unwrap()
+        .is_some());
+}
