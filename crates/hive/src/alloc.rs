@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::base_block;
-use crate::cell::{allocated, le_u32, put_u32, BINS_START};
+use crate::cell::{allocated, le_u32, BINS_START};
 use crate::error::{Error, Result};
 use crate::hive::Hive;
 
@@ -129,16 +129,15 @@ impl Hive {
             size
         };
         if rest >= 8 {
-            put_u32(&mut self.bytes, BINS_START + (off + need) as usize, rest);
+            self.put_u32(BINS_START + (off + need) as usize, rest);
         }
         let start = BINS_START + off as usize;
-        put_u32(&mut self.bytes, start, (used as i32).wrapping_neg() as u32);
+        self.put_u32(start, (used as i32).wrapping_neg() as u32);
         let body = start + 4;
         let end = start + used as usize;
-        if let Some(dst) = self.bytes.get_mut(body..end) {
-            dst.fill(0);
-            dst[..data.len()].copy_from_slice(data);
-        }
+        let mut content = vec![0u8; end - body];
+        content[..data.len()].copy_from_slice(data);
+        self.write(body, &content);
         self.touch();
         Ok(off)
     }
@@ -160,16 +159,16 @@ impl Hive {
         if self.bytes.len() < end {
             self.bytes.resize(end, 0);
         }
-        let bin = &mut self.bytes[start..end];
-        bin.fill(0);
+        let mut bin = vec![0u8; size as usize];
         bin[0..4].copy_from_slice(b"hbin");
         bin[4..8].copy_from_slice(&old.to_le_bytes());
         bin[8..12].copy_from_slice(&size.to_le_bytes());
+        self.write(start, &bin);
         let free_off = old + HBIN_HEADER;
         let free_size = size - HBIN_HEADER;
-        put_u32(&mut self.bytes, BINS_START + free_off as usize, free_size);
+        self.put_u32(BINS_START + free_off as usize, free_size);
         self.base.bins_size = new_total as u32;
-        base_block::set_bins_size(&mut self.bytes, self.base.bins_size);
+        self.put_u32(base_block::BINS_SIZE, self.base.bins_size);
         self.free_index()?.insert(free_off, free_size);
         self.touch();
         Ok((free_size, free_off))
@@ -200,7 +199,7 @@ impl Hive {
             }
         }
         idx.insert(start, size);
-        put_u32(&mut self.bytes, BINS_START + start as usize, size);
+        self.put_u32(BINS_START + start as usize, size);
         self.touch();
         Ok(())
     }
@@ -209,6 +208,56 @@ impl Hive {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn testhive() -> Hive {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../testdata/hives/offreg-testhive"
+        );
+        Hive::from_bytes(std::fs::read(path).unwrap()).unwrap()
+    }
+
+    /// The incrementally maintained index always equals a fresh scan of the cell headers.
+    fn assert_index_matches_disk(h: &Hive) {
+        let fresh = FreeIndex::scan(&h.bytes, h.base.bins_size).unwrap();
+        let ours = h.free.as_ref().unwrap();
+        assert_eq!(ours.by_off, fresh.by_off);
+        assert_eq!(ours.by_size, fresh.by_size);
+    }
+
+    #[test]
+    fn allocate_then_free_restores_the_free_space() {
+        let mut h = testhive();
+        let before = FreeIndex::scan(&h.bytes, h.base.bins_size).unwrap().by_off;
+        let a = h.alloc_cell(&[1; 10]).unwrap();
+        let b = h.alloc_cell(&[2; 100]).unwrap();
+        let c = h.alloc_cell(&[3; 30]).unwrap();
+        assert_eq!(a % 8, 0);
+        assert_index_matches_disk(&h);
+        for off in [b, a, c] {
+            h.free_cell(off).unwrap();
+            assert_index_matches_disk(&h);
+        }
+        assert_eq!(h.free.as_ref().unwrap().by_off, before);
+    }
+
+    #[test]
+    fn a_cell_too_big_for_any_free_cell_gets_a_new_hbin() {
+        let mut h = testhive();
+        let old = h.base.bins_size;
+        let off = h.alloc_cell(&vec![9; 10_000]).unwrap();
+        assert_eq!(off, old + HBIN_HEADER);
+        assert_eq!(h.base.bins_size, old + 12_288);
+        assert_eq!(le_u32(&h.bytes, 40), Some(old + 12_288));
+        assert_index_matches_disk(&h);
+        h.free_cell(off).unwrap();
+        assert_index_matches_disk(&h);
+        // The whole new bin is one free cell again.
+        assert_eq!(
+            h.free.as_ref().unwrap().by_off.get(&off),
+            Some(&(12_288 - HBIN_HEADER))
+        );
+    }
 
     #[test]
     fn cell_sizes_are_aligned() {

@@ -11,7 +11,8 @@ const TIMESTAMP: usize = 12;
 const MAJOR: usize = 20;
 const MINOR: usize = 24;
 const ROOT_CELL: usize = 36;
-const BINS_SIZE: usize = 40;
+/// Offset of the hive bins data size field.
+pub(crate) const BINS_SIZE: usize = 40;
 const CHECKSUM: usize = 508;
 
 /// The fields of a validated base block that the rest of the crate uses.
@@ -112,11 +113,6 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<BaseBlock> {
         root,
         bins_size,
     })
-}
-
-/// Sets the hive bins data size field.
-pub(crate) fn set_bins_size(bytes: &mut [u8], size: u32) {
-    put_u32(bytes, BINS_SIZE, size);
 }
 
 /// Finishes a modified image: bumps both sequence numbers together, stamps the time and

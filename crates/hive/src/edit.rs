@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::cell::{allocated, put_u32, put_u64, NIL};
+use crate::cell::{allocated, NIL};
 use crate::db::{self, DataCells, SEGMENT};
 use crate::error::{Error, Result};
 use crate::hive::{split_path, Hive, MAX_VALUE_NAME};
@@ -21,12 +21,22 @@ impl Hive {
     /// Creates the key at `path` and any missing parents. Returns true if anything was created.
     /// New keys inherit their parent's security descriptor.
     pub fn create_key(&mut self, path: &str) -> Result<bool> {
-        Ok(self.ensure_key(path)?.1)
+        self.transaction(|h| Ok(h.ensure_key(path)?.1))
     }
 
     /// Sets value `name` of key `key` (created if missing). Returns false when a value of that
     /// name, type and data already exists (nothing is changed then).
     pub fn set_value(&mut self, key: &str, name: &str, ty: ValueType, data: &[u8]) -> Result<bool> {
+        self.transaction(|h| h.set_value_inner(key, name, ty, data))
+    }
+
+    fn set_value_inner(
+        &mut self,
+        key: &str,
+        name: &str,
+        ty: ValueType,
+        data: &[u8],
+    ) -> Result<bool> {
         let units: Vec<u16> = name.encode_utf16().collect();
         if units.len() > MAX_VALUE_NAME {
             return Err(Error::InvalidName {
@@ -61,7 +71,7 @@ impl Hive {
                 };
                 let (raw_size, data_off) = match reuse {
                     Some(c) => {
-                        self.bytes[c.start..c.start + data.len()].copy_from_slice(data);
+                        self.write(c.start, data);
                         (len, c.off)
                     }
                     None => {
@@ -70,9 +80,9 @@ impl Hive {
                         stored
                     }
                 };
-                put_u32(&mut self.bytes, v.cell.start + vk::off::DATA_SIZE, raw_size);
-                put_u32(&mut self.bytes, v.cell.start + vk::off::DATA_OFF, data_off);
-                put_u32(&mut self.bytes, v.cell.start + vk::off::TYPE, ty.code());
+                self.put_u32(v.cell.start + vk::off::DATA_SIZE, raw_size);
+                self.put_u32(v.cell.start + vk::off::DATA_OFF, data_off);
+                self.put_u32(v.cell.start + vk::off::TYPE, ty.code());
             }
             None => {
                 // Validate the value list before allocating anything.
@@ -80,28 +90,28 @@ impl Hive {
                 let (raw_size, data_off) = self.store_data(data)?;
                 let vk_off = self.alloc_cell(&Vk::build(&units, ty.code(), raw_size, data_off))?;
                 self.append_value(&nk, &entries, vk_off)?;
-                put_u32(
-                    &mut self.bytes,
-                    nk.pos(nk::off::VALUE_COUNT),
-                    nk.value_count + 1,
-                );
+                self.put_u32(nk.pos(nk::off::VALUE_COUNT), nk.value_count + 1);
             }
         }
         let name_len = names::utf16_len(&units);
         if name_len > nk.max_value_name {
-            put_u32(&mut self.bytes, nk.pos(nk::off::MAX_VALUE_NAME), name_len);
+            self.put_u32(nk.pos(nk::off::MAX_VALUE_NAME), name_len);
         }
         if len > nk.max_value_data {
-            put_u32(&mut self.bytes, nk.pos(nk::off::MAX_VALUE_DATA), len);
+            self.put_u32(nk.pos(nk::off::MAX_VALUE_DATA), len);
         }
         let now = self.now();
-        put_u64(&mut self.bytes, nk.pos(nk::off::LAST_WRITTEN), now);
+        self.put_u64(nk.pos(nk::off::LAST_WRITTEN), now);
         self.touch();
         Ok(true)
     }
 
     /// Deletes value `name` of key `key`. Returns false if the key or the value does not exist.
     pub fn delete_value(&mut self, key: &str, name: &str) -> Result<bool> {
+        self.transaction(|h| h.delete_value_inner(key, name))
+    }
+
+    fn delete_value_inner(&mut self, key: &str, name: &str) -> Result<bool> {
         let units: Vec<u16> = name.encode_utf16().collect();
         let Some(nk) = self.find_key(key)? else {
             return Ok(false);
@@ -116,9 +126,9 @@ impl Hive {
         let remaining = nk.value_count - 1;
         if remaining == 0 {
             self.free_cell(nk.value_list)?;
-            put_u32(&mut self.bytes, nk.pos(nk::off::VALUE_LIST), NIL);
-            put_u32(&mut self.bytes, nk.pos(nk::off::MAX_VALUE_NAME), 0);
-            put_u32(&mut self.bytes, nk.pos(nk::off::MAX_VALUE_DATA), 0);
+            self.put_u32(nk.pos(nk::off::VALUE_LIST), NIL);
+            self.put_u32(nk.pos(nk::off::MAX_VALUE_NAME), 0);
+            self.put_u32(nk.pos(nk::off::MAX_VALUE_DATA), 0);
         } else {
             let list = allocated(
                 &self.bytes,
@@ -127,12 +137,12 @@ impl Hive {
                 nk.cell.at(nk::off::VALUE_LIST),
             )?;
             for (i, off) in entries.iter().skip(index + 1).enumerate() {
-                put_u32(&mut self.bytes, list.start + (index + i) * 4, *off);
+                self.put_u32(list.start + (index + i) * 4, *off);
             }
         }
-        put_u32(&mut self.bytes, nk.pos(nk::off::VALUE_COUNT), remaining);
+        self.put_u32(nk.pos(nk::off::VALUE_COUNT), remaining);
         let now = self.now();
-        put_u64(&mut self.bytes, nk.pos(nk::off::LAST_WRITTEN), now);
+        self.put_u64(nk.pos(nk::off::LAST_WRITTEN), now);
         self.touch();
         Ok(true)
     }
@@ -140,6 +150,10 @@ impl Hive {
     /// Deletes the key at `path` with its whole subtree, freeing every cell it owned and
     /// dropping its security references. Returns false if the key does not exist.
     pub fn delete_key(&mut self, path: &str) -> Result<bool> {
+        self.transaction(|h| h.delete_key_inner(path))
+    }
+
+    fn delete_key_inner(&mut self, path: &str) -> Result<bool> {
         let comps = split_path(path)?;
         let Some((last, parents)) = comps.split_last() else {
             return Err(Error::InvalidName {
@@ -194,18 +208,14 @@ impl Hive {
             self.release_sk(sk_off, n)?;
         }
         let remaining = parent.subkey_count - 1;
-        put_u32(
-            &mut self.bytes,
-            parent.pos(nk::off::SUBKEY_COUNT),
-            remaining,
-        );
+        self.put_u32(parent.pos(nk::off::SUBKEY_COUNT), remaining);
         if remaining == 0 {
             let keep = parent.max_subkey_name & 0xFFFF_0000;
-            put_u32(&mut self.bytes, parent.pos(nk::off::MAX_SUBKEY_NAME), keep);
-            put_u32(&mut self.bytes, parent.pos(nk::off::MAX_SUBKEY_CLASS), 0);
+            self.put_u32(parent.pos(nk::off::MAX_SUBKEY_NAME), keep);
+            self.put_u32(parent.pos(nk::off::MAX_SUBKEY_CLASS), 0);
         }
         let now = self.now();
-        put_u64(&mut self.bytes, parent.pos(nk::off::LAST_WRITTEN), now);
+        self.put_u64(parent.pos(nk::off::LAST_WRITTEN), now);
         self.touch();
         Ok(true)
     }
@@ -260,22 +270,17 @@ impl Hive {
         let now = self.now();
         let off = self.alloc_cell(&Nk::build(name, parent.cell.off, security.cell.off, now))?;
         self.insert_into_list(parent, &list, off, name)?;
-        put_u32(
-            &mut self.bytes,
+        self.put_u32(
             security.cell.start + sk::off::REFCOUNT,
             security.refcount + 1,
         );
-        put_u32(
-            &mut self.bytes,
-            parent.pos(nk::off::SUBKEY_COUNT),
-            parent.subkey_count + 1,
-        );
+        self.put_u32(parent.pos(nk::off::SUBKEY_COUNT), parent.subkey_count + 1);
         let len = names::utf16_len(name);
         if len > parent.max_subkey_name & 0xFFFF {
             let v = (parent.max_subkey_name & 0xFFFF_0000) | len;
-            put_u32(&mut self.bytes, parent.pos(nk::off::MAX_SUBKEY_NAME), v);
+            self.put_u32(parent.pos(nk::off::MAX_SUBKEY_NAME), v);
         }
-        put_u64(&mut self.bytes, parent.pos(nk::off::LAST_WRITTEN), now);
+        self.put_u64(parent.pos(nk::off::LAST_WRITTEN), now);
         self.touch();
         self.read_nk(off, parent.cell.at(nk::off::SUBKEY_LIST))
     }
@@ -312,7 +317,7 @@ impl Hive {
             let kind = self.preferred_kind()?;
             let data = lists::build_leaf(kind, &[lists::element(kind, off, name)]);
             let new = self.alloc_cell(&data)?;
-            put_u32(&mut self.bytes, parent.pos(nk::off::SUBKEY_LIST), new);
+            self.put_u32(parent.pos(nk::off::SUBKEY_LIST), new);
             return Ok(());
         }
         // The leaf: the last one whose first key sorts at or before `name`.
@@ -359,15 +364,15 @@ impl Hive {
     ) -> Result<()> {
         let leaf = &list.leaves[leaf_idx];
         if data.len() <= leaf.cell.len {
-            self.bytes[leaf.cell.start..leaf.cell.start + data.len()].copy_from_slice(data);
+            self.write(leaf.cell.start, data);
             self.touch();
             return Ok(());
         }
         let new = self.alloc_cell(data)?;
         self.free_cell(leaf.cell.off)?;
         match list.root {
-            Some(root) => put_u32(&mut self.bytes, root.start + 4 + leaf_idx * 4, new),
-            None => put_u32(&mut self.bytes, parent.pos(nk::off::SUBKEY_LIST), new),
+            Some(root) => self.put_u32(root.start + 4 + leaf_idx * 4, new),
+            None => self.put_u32(parent.pos(nk::off::SUBKEY_LIST), new),
         }
         Ok(())
     }
@@ -398,13 +403,13 @@ impl Hive {
                 leaves.remove(leaf_idx);
                 if leaves.is_empty() {
                     self.free_cell(root.off)?;
-                    put_u32(&mut self.bytes, parent.pos(nk::off::SUBKEY_LIST), NIL);
+                    self.put_u32(parent.pos(nk::off::SUBKEY_LIST), NIL);
                 } else {
                     let data = lists::build_root(&leaves);
-                    self.bytes[root.start..root.start + data.len()].copy_from_slice(&data);
+                    self.write(root.start, &data);
                 }
             }
-            None => put_u32(&mut self.bytes, parent.pos(nk::off::SUBKEY_LIST), NIL),
+            None => self.put_u32(parent.pos(nk::off::SUBKEY_LIST), NIL),
         }
         Ok(())
     }
@@ -413,7 +418,7 @@ impl Hive {
     fn append_value(&mut self, nk: &Nk, entries: &[u32], vk_off: u32) -> Result<()> {
         if entries.is_empty() {
             let list = self.alloc_cell(&vk_off.to_le_bytes())?;
-            put_u32(&mut self.bytes, nk.pos(nk::off::VALUE_LIST), list);
+            self.put_u32(nk.pos(nk::off::VALUE_LIST), list);
             return Ok(());
         }
         let cell = allocated(
@@ -423,14 +428,14 @@ impl Hive {
             nk.cell.at(nk::off::VALUE_LIST),
         )?;
         if (entries.len() + 1) * 4 <= cell.len {
-            put_u32(&mut self.bytes, cell.start + entries.len() * 4, vk_off);
+            self.put_u32(cell.start + entries.len() * 4, vk_off);
             return Ok(());
         }
         let mut data: Vec<u8> = entries.iter().flat_map(|e| e.to_le_bytes()).collect();
         data.extend_from_slice(&vk_off.to_le_bytes());
         let new = self.alloc_cell(&data)?;
         self.free_cell(cell.off)?;
-        put_u32(&mut self.bytes, nk.pos(nk::off::VALUE_LIST), new);
+        self.put_u32(nk.pos(nk::off::VALUE_LIST), new);
         Ok(())
     }
 
@@ -444,8 +449,13 @@ impl Hive {
         }
         if db::is_big(self.base.minor, len) {
             let mut segs = Vec::with_capacity(len.div_ceil(SEGMENT) * 4);
+            // Every segment cell gets the full segment size, the last one too, as Windows and
+            // offreg allocate them (hivex and libregf read whole segment cells).
+            let mut buf = vec![0u8; SEGMENT];
             for chunk in data.chunks(SEGMENT) {
-                segs.extend_from_slice(&self.alloc_cell(chunk)?.to_le_bytes());
+                buf.fill(0);
+                buf[..chunk.len()].copy_from_slice(chunk);
+                segs.extend_from_slice(&self.alloc_cell(&buf)?.to_le_bytes());
             }
             let count = (segs.len() / 4) as u16;
             let list = self.alloc_cell(&segs)?;
@@ -546,25 +556,17 @@ impl Hive {
         let s = Sk::read(&self.bytes, bins, off, crate::cell::file_off(off))?;
         let left = s.refcount.saturating_sub(n);
         if left > 0 {
-            put_u32(&mut self.bytes, s.cell.start + sk::off::REFCOUNT, left);
+            self.put_u32(s.cell.start + sk::off::REFCOUNT, left);
             return Ok(());
         }
         if s.flink != off {
             let prev = Sk::read(&self.bytes, bins, s.blink, s.cell.at(sk::off::BLINK))?;
             let next = Sk::read(&self.bytes, bins, s.flink, s.cell.at(sk::off::FLINK))?;
-            put_u32(
-                &mut self.bytes,
-                prev.cell.start + sk::off::FLINK,
-                next.cell.off,
-            );
+            self.put_u32(prev.cell.start + sk::off::FLINK, next.cell.off);
             let next = Sk::read(&self.bytes, bins, s.flink, s.cell.at(sk::off::FLINK))?;
-            put_u32(
-                &mut self.bytes,
-                next.cell.start + sk::off::BLINK,
-                prev.cell.off,
-            );
+            self.put_u32(next.cell.start + sk::off::BLINK, prev.cell.off);
         }
-        put_u32(&mut self.bytes, s.cell.start + sk::off::REFCOUNT, 0);
+        self.put_u32(s.cell.start + sk::off::REFCOUNT, 0);
         self.free_cell(off)
     }
 }

@@ -34,6 +34,18 @@ pub struct Hive {
     pub(crate) pending: bool,
     pub(crate) clock: Option<u64>,
     pub(crate) free: Option<FreeIndex>,
+    /// Undo log of the edit in progress: (position, bytes before the write).
+    pub(crate) journal: Option<Journal>,
+}
+
+/// What an edit in progress changed, to undo it if the edit fails half-way.
+#[derive(Debug)]
+pub(crate) struct Journal {
+    writes: Vec<(usize, Vec<u8>)>,
+    len: usize,
+    base: BaseBlock,
+    modified: bool,
+    pending: bool,
 }
 
 /// Current time as a FILETIME.
@@ -46,6 +58,12 @@ pub(crate) fn now_filetime() -> u64 {
 
 /// Splits a key path into validated components ("" = root; empty components are ignored).
 pub(crate) fn split_path(path: &str) -> Result<Vec<Vec<u16>>> {
+    if path.split('\\').filter(|c| !c.is_empty()).count() >= crate::key::MAX_DEPTH {
+        return Err(Error::InvalidName {
+            name: path.chars().take(64).collect(),
+            why: "key paths are limited to 511 levels",
+        });
+    }
     path.split('\\')
         .filter(|c| !c.is_empty())
         .map(|c| {
@@ -67,24 +85,6 @@ pub(crate) fn split_path(path: &str) -> Result<Vec<Vec<u16>>> {
         .collect()
 }
 
-/// Finds `<file name>.<suffix>` beside `path`, in any letter case.
-fn sibling(path: &Path, suffix: &str) -> Option<PathBuf> {
-    let name = path.file_name()?.to_string_lossy().to_string();
-    let wanted = format!("{name}.{suffix}").to_lowercase();
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let exact = dir.join(format!("{name}.{suffix}"));
-    if exact.is_file() {
-        return Some(exact);
-    }
-    fs::read_dir(&dir).ok()?.flatten().find_map(|e| {
-        let n = e.file_name().to_string_lossy().to_lowercase();
-        (n == wanted && e.path().is_file()).then(|| e.path())
-    })
-}
-
 fn read_file(path: &Path) -> Result<Vec<u8>> {
     fs::read(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
@@ -104,6 +104,7 @@ impl Hive {
             pending: false,
             clock: None,
             free: None,
+            journal: None,
         };
         // The root must be a key node.
         hive.read_nk(base.root, 36)?;
@@ -114,8 +115,19 @@ impl Hive {
     /// they are assessed and a hive with unapplied log data is refused. Errors name the file.
     pub fn open(path: &Path) -> Result<Hive> {
         let bytes = read_file(path)?;
-        let log1 = sibling(path, "LOG1").map(|p| read_file(&p)).transpose()?;
-        let log2 = sibling(path, "LOG2").map(|p| read_file(&p)).transpose()?;
+        // A damaged base block is reported as such; a dirty one (unfinished write) is looked at
+        // together with the logs, which say more about it.
+        if let Err(e) = base_block::parse(&bytes) {
+            if !matches!(e, Error::DirtyHive { .. } | Error::BadChecksum { .. }) {
+                return Err(e.in_file(path));
+            }
+        }
+        let [log1, log2] = log::find_logs(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let log1 = log1.map(|p| read_file(&p)).transpose()?;
+        let log2 = log2.map(|p| read_file(&p)).transpose()?;
         match log::assess(&bytes, log1.as_deref(), log2.as_deref()) {
             Ok(LogState::Clean) => {}
             Ok(LogState::Dirty { reason }) => {
@@ -134,10 +146,12 @@ impl Hive {
         let comps = split_path(path)?;
         let mut cur = self.root_nk()?;
         let mut names = Vec::with_capacity(comps.len());
+        let mut chain = vec![cur.cell.off];
         for comp in &comps {
             match self.find_subkey(&cur, comp)? {
                 Some(child) => {
                     names.push(String::from_utf16_lossy(&child.name));
+                    chain.push(child.cell.off);
                     cur = child;
                 }
                 None => return Ok(None),
@@ -147,14 +161,17 @@ impl Hive {
             hive: self,
             nk: cur,
             path: names.join("\\"),
+            chain,
         }))
     }
 
     /// The root key.
     pub fn root(&self) -> Result<Key<'_>> {
+        let nk = self.root_nk()?;
         Ok(Key {
             hive: self,
-            nk: self.root_nk()?,
+            chain: vec![nk.cell.off],
+            nk,
             path: String::new(),
         })
     }
@@ -233,6 +250,62 @@ impl Hive {
     /// The clock for timestamps.
     pub(crate) fn now(&self) -> u64 {
         self.clock.unwrap_or_else(now_filetime)
+    }
+
+    /// Runs one edit; if it fails, every byte it wrote is restored, so a failed edit leaves
+    /// the hive exactly as it was.
+    pub(crate) fn transaction<T>(
+        &mut self,
+        edit: impl FnOnce(&mut Hive) -> Result<T>,
+    ) -> Result<T> {
+        self.journal = Some(Journal {
+            writes: Vec::new(),
+            len: self.bytes.len(),
+            base: self.base,
+            modified: self.modified,
+            pending: self.pending,
+        });
+        let result = edit(self);
+        if let Some(j) = self.journal.take() {
+            if result.is_err() {
+                for (pos, old) in j.writes.into_iter().rev() {
+                    if let Some(dst) = self.bytes.get_mut(pos..pos + old.len()) {
+                        dst.copy_from_slice(&old);
+                    }
+                }
+                self.bytes.truncate(j.len);
+                self.base = j.base;
+                self.modified = j.modified;
+                self.pending = j.pending;
+                // The free-cell index may describe undone allocations: rebuild it when needed.
+                self.free = None;
+            }
+        }
+        result
+    }
+
+    /// Writes `data` at file position `pos` (inside the image), journaling the old bytes.
+    pub(crate) fn write(&mut self, pos: usize, data: &[u8]) {
+        let Some(dst) = self.bytes.get_mut(pos..pos + data.len()) else {
+            return;
+        };
+        if dst == data {
+            return;
+        }
+        if let Some(j) = self.journal.as_mut() {
+            j.writes.push((pos, dst.to_vec()));
+        }
+        dst.copy_from_slice(data);
+    }
+
+    /// Writes a little-endian u32 at `pos`.
+    pub(crate) fn put_u32(&mut self, pos: usize, v: u32) {
+        self.write(pos, &v.to_le_bytes());
+    }
+
+    /// Writes a little-endian u64 at `pos`.
+    pub(crate) fn put_u64(&mut self, pos: usize, v: u64) {
+        self.write(pos, &v.to_le_bytes());
     }
 
     /// Records that the image changed.
