@@ -227,3 +227,65 @@ fn every_input_form_gives_the_same_certificates() {
     a.sort();
     assert_eq!(a, want);
 }
+
+/// PKCS#7 in BER with indefinite lengths (as `openssl cms -sign -stream` and some Windows tools
+/// write it): the certificates inside are found.
+#[test]
+fn ber_indefinite_length_pkcs7() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k.pem");
+    let signer = dir.path().join("c.pem");
+    openssl(
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            s(&key),
+            "-subj",
+            "/CN=signer",
+            "-days",
+            "2",
+            "-out",
+            s(&signer),
+        ],
+        None,
+    );
+    let msg = dir.path().join("msg");
+    std::fs::write(&msg, b"hello").unwrap();
+    let root = &real_roots()[0];
+    let p7 = dir.path().join("s.p7m");
+    openssl(
+        &[
+            "cms",
+            "-sign",
+            "-in",
+            s(&msg),
+            "-signer",
+            s(&signer),
+            "-inkey",
+            s(&key),
+            "-certfile",
+            s(root),
+            "-outform",
+            "DER",
+            "-stream",
+            "-out",
+            s(&p7),
+        ],
+        None,
+    );
+    let bytes = std::fs::read(&p7).unwrap();
+    assert_eq!(
+        &bytes[..2],
+        &[0x30, 0x80],
+        "openssl should write indefinite-length BER"
+    );
+    let mut got = thumbprints(&read_certificates(&p7).unwrap());
+    got.sort();
+    let mut want = vec![openssl_thumbprint(&signer), openssl_thumbprint(root)];
+    want.sort();
+    assert_eq!(got, want);
+}
