@@ -6,8 +6,11 @@ mod cert_common;
 
 use std::path::Path;
 
-use cert_common::{openssl, openssl_str, real_roots, s};
-use certblob::{parse_certificates, read_certificates, Certificate, SelfSignedCheck, Thumbprint};
+use cert_common::{openssl, openssl_str, openssl_succeeds, real_roots, s};
+use certblob::{
+    parse_certificates, read_certificates, Certificate, FindingKind, SelfSignedCheck, Severity,
+    Thumbprint,
+};
 
 /// openssl's SHA-1 fingerprint of the DER form: `openssl x509 -in F -outform DER | sha1sum`.
 fn openssl_thumbprint(path: &Path) -> String {
@@ -103,6 +106,30 @@ fn thumbprints_and_facts_match_openssl() {
                 .expect("openssl date");
             assert_eq!(unix_seconds(iso), ours, "{} {field}", path.display());
         }
+        // Findings: a real root is never refused as a non-CA, and is refused as expired exactly
+        // when `openssl x509 -checkend 0` says it has expired.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let findings = c.findings(now);
+        assert!(
+            !findings.iter().any(|f| f.kind == FindingKind::NotCa),
+            "{}",
+            path.display()
+        );
+        assert!(!findings
+            .iter()
+            .any(|f| f.kind == FindingKind::NotSelfSigned));
+        let expired = !openssl_succeeds(&["x509", "-in", s(&path), "-noout", "-checkend", "0"]);
+        assert_eq!(
+            findings
+                .iter()
+                .any(|f| f.kind == FindingKind::Expired && f.severity == Severity::Refuse),
+            expired,
+            "{}",
+            path.display()
+        );
         // Thumbprint text round trip.
         let tp: Thumbprint = c.thumbprint().to_hex().to_lowercase().parse().unwrap();
         assert_eq!(tp, c.thumbprint());
@@ -160,6 +187,13 @@ fn every_input_form_gives_the_same_certificates() {
             .join("\r\n");
         assert_eq!(
             thumbprints(&parse_certificates(bare.as_bytes(), "bare.b64").unwrap()),
+            vec![want.clone()]
+        );
+        // UTF-16LE with BOM (as Windows PowerShell 5 `Out-File` writes text).
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(pem.encode_utf16().flat_map(|u| u.to_le_bytes()));
+        assert_eq!(
+            thumbprints(&parse_certificates(&utf16, "utf16.cer").unwrap()),
             vec![want.clone()]
         );
         bundle.push_str(&pem);
