@@ -288,6 +288,18 @@ fn pkcs12_csr_empty_and_garbage_are_refused() {
     ));
 }
 
+#[test]
+fn oversized_files_and_directories_are_refused() {
+    let f = Fixture::new();
+    let big = f.p("big.cer");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len(certblob::MAX_INPUT_BYTES + 10).unwrap();
+    let msg = refusal(&big);
+    assert!(msg.contains("too large"), "{msg}");
+    let err = read_certificates(f.dir.path()).expect_err("a directory is not a certificate");
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+}
+
 fn kinds(path: &Path, at: i64) -> Vec<(FindingKind, Severity)> {
     let certs = read_certificates(path).unwrap();
     assert_eq!(certs.len(), 1);
