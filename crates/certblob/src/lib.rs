@@ -4,6 +4,8 @@
 //!
 //! The library reports problems as data ([`Finding`]s, [`Error`]s); it never prints.
 
+#![forbid(unsafe_code)]
+
 mod blob;
 mod certificate;
 mod error;
