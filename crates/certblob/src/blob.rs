@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::certificate::Certificate;
 use crate::error::{Error, Result};
+use crate::thumbprint::Thumbprint;
 
 /// CERT_SHA1_HASH_PROP_ID: SHA-1 of the DER certificate (the thumbprint).
 pub const CERT_SHA1_HASH_PROP_ID: u32 = 3;
@@ -69,6 +70,59 @@ impl DecodedBlob {
     pub fn prop_ids(&self) -> Vec<u32> {
         self.records.iter().map(|r| r.prop_id).collect()
     }
+
+    /// The certificate the blob carries, parsed.
+    pub fn certificate(&self) -> Result<Certificate> {
+        let der = self.cert_der.as_deref().ok_or_else(|| Error::BadBlob {
+            offset: 0,
+            detail: "no certificate record (property 32)".to_string(),
+        })?;
+        Certificate::from_der_named(der, "Blob certificate", self.cert_offset())
+    }
+
+    /// Byte offset of the certificate's data within the blob (0 if there is none).
+    fn cert_offset(&self) -> usize {
+        self.records
+            .iter()
+            .find(|r| r.prop_id == CERT_CERT_PROP_ID)
+            .map(|r| r.offset + HEADER_LEN)
+            .unwrap_or(0)
+    }
+}
+
+/// Checks a `Blob` the way crypt32 loads it from `Certificates\<key name>`: it must decode, carry
+/// a certificate that parses, the certificate's SHA-1 must equal `key_thumbprint` (the key name),
+/// and a SHA-1 property (3), when present, must hold that same hash (crypt32 compares the key
+/// name with that property and skips the entry when they differ). Returns the certificate.
+pub fn check_blob(blob: &[u8], key_thumbprint: &Thumbprint) -> Result<Certificate> {
+    let decoded = decode_blob(blob)?;
+    let cert = decoded.certificate()?;
+    if cert.thumbprint() != *key_thumbprint {
+        return Err(Error::BlobMismatch {
+            detail: format!(
+                "the certificate's SHA-1 is {} but the key is named {}",
+                cert.thumbprint(),
+                key_thumbprint
+            ),
+        });
+    }
+    if let Some(r) = decoded
+        .records
+        .iter()
+        .find(|r| r.prop_id == CERT_SHA1_HASH_PROP_ID)
+    {
+        if r.data != key_thumbprint.0 {
+            return Err(Error::BlobMismatch {
+                detail: format!(
+                    "the SHA-1 property at byte {} is {} but the key is named {}",
+                    r.offset,
+                    hex::encode_upper(&r.data),
+                    key_thumbprint
+                ),
+            });
+        }
+    }
+    Ok(cert)
 }
 
 fn push_record(out: &mut Vec<u8>, prop_id: u32, data: &[u8]) {

@@ -153,7 +153,7 @@ fn curve(params_oid: Option<String>) -> (&'static str, u32) {
 }
 
 impl Certificate {
-    /// Parses one DER certificate (no trailing bytes allowed). `source` names the input in errors.
+    /// Parses one DER certificate (no trailing bytes allowed); errors call the input "certificate".
     pub fn from_der(der: &[u8]) -> Result<Certificate> {
         Self::from_der_named(der, "certificate", 0)
     }

@@ -128,6 +128,12 @@ pub enum Error {
         /// What is wrong.
         detail: String,
     },
+    /// A `Blob` decodes but would not be loaded by crypt32 under its key name.
+    #[error("Blob does not match its key: {detail}")]
+    BlobMismatch {
+        /// What differs.
+        detail: String,
+    },
     /// Text that should be a SHA-1 thumbprint is not one.
     #[error("not a SHA-1 thumbprint (40 hex digits): {input:?}")]
     InvalidThumbprint {

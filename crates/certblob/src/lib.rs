@@ -4,6 +4,8 @@
 //!
 //! The library reports problems as data ([`Finding`]s, [`Error`]s); it never prints.
 
+#![forbid(unsafe_code)]
+
 mod blob;
 mod certificate;
 mod error;
@@ -15,11 +17,12 @@ mod thumbprint;
 pub mod reg;
 
 pub use blob::{
-    blob_prop_ids, decode_blob, derived_property, encode_blob, encode_blob_with, encode_records,
-    BlobRecord, BlobStyle, DecodedBlob, CERT_CERT_PROP_ID, CERT_FRIENDLY_NAME_PROP_ID,
-    CERT_ISSUER_PUB_KEY_BIT_LENGTH_PROP_ID, CERT_KEY_IDENTIFIER_PROP_ID, CERT_MD5_HASH_PROP_ID,
-    CERT_SHA1_HASH_PROP_ID, CERT_SHA256_HASH_PROP_ID, CERT_SIGNATURE_HASH_PROP_ID,
-    CERT_SUBJECT_NAME_MD5_HASH_PROP_ID, CERT_SUBJECT_PUBLIC_KEY_MD5_HASH_PROP_ID,
+    blob_prop_ids, check_blob, decode_blob, derived_property, encode_blob, encode_blob_with,
+    encode_records, BlobRecord, BlobStyle, DecodedBlob, CERT_CERT_PROP_ID,
+    CERT_FRIENDLY_NAME_PROP_ID, CERT_ISSUER_PUB_KEY_BIT_LENGTH_PROP_ID,
+    CERT_KEY_IDENTIFIER_PROP_ID, CERT_MD5_HASH_PROP_ID, CERT_SHA1_HASH_PROP_ID,
+    CERT_SHA256_HASH_PROP_ID, CERT_SIGNATURE_HASH_PROP_ID, CERT_SUBJECT_NAME_MD5_HASH_PROP_ID,
+    CERT_SUBJECT_PUBLIC_KEY_MD5_HASH_PROP_ID,
 };
 pub use certificate::{CertInfo, Certificate, Finding, FindingKind, SelfSignedCheck, Severity};
 pub use error::{Error, Result};

@@ -47,13 +47,18 @@ fn is_ignorable(c: char) -> bool {
 impl FromStr for Thumbprint {
     type Err = Error;
 
-    /// Accepts upper or lower case hex with spaces, colons or dashes between digits, and strips
-    /// the invisible U+200E (left-to-right mark) the certificate MMC puts in front when copied.
+    /// Accepts upper or lower case hex with spaces, colons or dashes between digits, strips
+    /// the invisible U+200E (left-to-right mark) the certificate MMC puts in front when copied,
+    /// and takes what follows `=` in openssl's `SHA1 Fingerprint=AA:BB:...` line.
     fn from_str(s: &str) -> Result<Thumbprint, Error> {
         let bad = || Error::InvalidThumbprint {
             input: s.to_string(),
         };
-        let digits: String = s.chars().filter(|&c| !is_ignorable(c)).collect();
+        let text = match s.rsplit_once('=') {
+            Some((label, value)) if label.to_ascii_lowercase().contains("fingerprint") => value,
+            _ => s,
+        };
+        let digits: String = text.chars().filter(|&c| !is_ignorable(c)).collect();
         if digits.len() != 40 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(bad());
         }

@@ -186,3 +186,34 @@ fn minimal_export_is_read_and_shares_its_records_with_ours() {
     // The Minimal style writes exactly this blob.
     assert_eq!(encode_blob_with(&cert, BlobStyle::Minimal), theirs);
 }
+
+/// check_blob accepts each real export under its own key name and refuses a wrong name, a
+/// tampered SHA-1 property, and a blob without a certificate.
+#[test]
+fn check_blob_on_real_exports() {
+    for name in [
+        "root-DD70024CA91CB2DF49477155BB4E0C836DA6527E.reg",
+        "root-B759697225BF14DA7F67596D9A687058C4EBAC60.reg",
+        "root-A31D3E0A4D99335EBD9B6F18E0915490F13525CA.reg",
+    ] {
+        let blob = windows_blob(name);
+        let key: certblob::Thumbprint = name[5..45].parse().unwrap();
+        let cert = certblob::check_blob(&blob, &key).unwrap();
+        assert_eq!(cert.thumbprint(), key);
+        let other: certblob::Thumbprint = "00".repeat(20).parse().unwrap();
+        assert!(matches!(
+            certblob::check_blob(&blob, &other),
+            Err(certblob::Error::BlobMismatch { .. })
+        ));
+        // Flip one byte of the SHA-1 property's data.
+        let d = decode_blob(&blob).unwrap();
+        let sha1 = d.records.iter().find(|r| r.prop_id == 3).unwrap();
+        let mut tampered = blob.clone();
+        tampered[sha1.offset + 12] ^= 1;
+        let err = certblob::check_blob(&tampered, &key).unwrap_err();
+        assert!(err.to_string().contains("SHA-1 property"), "{err}");
+    }
+    let no_cert = encode_records(&[(3, vec![0; 20])]);
+    let key: certblob::Thumbprint = "00".repeat(20).parse().unwrap();
+    assert!(certblob::check_blob(&no_cert, &key).is_err());
+}

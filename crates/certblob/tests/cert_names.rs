@@ -14,6 +14,8 @@ fn thumbprint_text_forms() {
         "DD:70:02:4C:A9:1C:B2:DF:49:47:71:55:BB:4E:0C:83:6D:A6:52:7E",
         "\u{200E}dd 70 02 4c a9 1c b2 df 49 47 71 55 bb 4e 0c 83 6d a6 52 7e",
         "  DD70024CA91CB2DF49477155BB4E0C836DA6527E\r\n",
+        "SHA1 Fingerprint=DD:70:02:4C:A9:1C:B2:DF:49:47:71:55:BB:4E:0C:83:6D:A6:52:7E",
+        "sha1 Fingerprint=DD:70:02:4C:A9:1C:B2:DF:49:47:71:55:BB:4E:0C:83:6D:A6:52:7E\n",
     ] {
         assert_eq!(input.parse::<Thumbprint>().unwrap(), want, "{input:?}");
     }

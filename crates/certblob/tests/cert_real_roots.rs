@@ -6,8 +6,11 @@ mod cert_common;
 
 use std::path::Path;
 
-use cert_common::{openssl, openssl_str, real_roots, s};
-use certblob::{parse_certificates, read_certificates, Certificate, SelfSignedCheck, Thumbprint};
+use cert_common::{openssl, openssl_str, openssl_succeeds, real_roots, s};
+use certblob::{
+    parse_certificates, read_certificates, Certificate, FindingKind, SelfSignedCheck, Severity,
+    Thumbprint,
+};
 
 /// openssl's SHA-1 fingerprint of the DER form: `openssl x509 -in F -outform DER | sha1sum`.
 fn openssl_thumbprint(path: &Path) -> String {
@@ -103,6 +106,30 @@ fn thumbprints_and_facts_match_openssl() {
                 .expect("openssl date");
             assert_eq!(unix_seconds(iso), ours, "{} {field}", path.display());
         }
+        // Findings: a real root is never refused as a non-CA, and is refused as expired exactly
+        // when `openssl x509 -checkend 0` says it has expired.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let findings = c.findings(now);
+        assert!(
+            !findings.iter().any(|f| f.kind == FindingKind::NotCa),
+            "{}",
+            path.display()
+        );
+        assert!(!findings
+            .iter()
+            .any(|f| f.kind == FindingKind::NotSelfSigned));
+        let expired = !openssl_succeeds(&["x509", "-in", s(&path), "-noout", "-checkend", "0"]);
+        assert_eq!(
+            findings
+                .iter()
+                .any(|f| f.kind == FindingKind::Expired && f.severity == Severity::Refuse),
+            expired,
+            "{}",
+            path.display()
+        );
         // Thumbprint text round trip.
         let tp: Thumbprint = c.thumbprint().to_hex().to_lowercase().parse().unwrap();
         assert_eq!(tp, c.thumbprint());
@@ -160,6 +187,13 @@ fn every_input_form_gives_the_same_certificates() {
             .join("\r\n");
         assert_eq!(
             thumbprints(&parse_certificates(bare.as_bytes(), "bare.b64").unwrap()),
+            vec![want.clone()]
+        );
+        // UTF-16LE with BOM (as Windows PowerShell 5 `Out-File` writes text).
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(pem.encode_utf16().flat_map(|u| u.to_le_bytes()));
+        assert_eq!(
+            thumbprints(&parse_certificates(&utf16, "utf16.cer").unwrap()),
             vec![want.clone()]
         );
         bundle.push_str(&pem);
@@ -226,4 +260,66 @@ fn every_input_form_gives_the_same_certificates() {
     let mut a = thumbprints(&reparsed);
     a.sort();
     assert_eq!(a, want);
+}
+
+/// PKCS#7 in BER with indefinite lengths (as `openssl cms -sign -stream` and some Windows tools
+/// write it): the certificates inside are found.
+#[test]
+fn ber_indefinite_length_pkcs7() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k.pem");
+    let signer = dir.path().join("c.pem");
+    openssl(
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            s(&key),
+            "-subj",
+            "/CN=signer",
+            "-days",
+            "2",
+            "-out",
+            s(&signer),
+        ],
+        None,
+    );
+    let msg = dir.path().join("msg");
+    std::fs::write(&msg, b"hello").unwrap();
+    let root = &real_roots()[0];
+    let p7 = dir.path().join("s.p7m");
+    openssl(
+        &[
+            "cms",
+            "-sign",
+            "-in",
+            s(&msg),
+            "-signer",
+            s(&signer),
+            "-inkey",
+            s(&key),
+            "-certfile",
+            s(root),
+            "-outform",
+            "DER",
+            "-stream",
+            "-out",
+            s(&p7),
+        ],
+        None,
+    );
+    let bytes = std::fs::read(&p7).unwrap();
+    assert_eq!(
+        &bytes[..2],
+        &[0x30, 0x80],
+        "openssl should write indefinite-length BER"
+    );
+    let mut got = thumbprints(&read_certificates(&p7).unwrap());
+    got.sort();
+    let mut want = vec![openssl_thumbprint(&signer), openssl_thumbprint(root)];
+    want.sort();
+    assert_eq!(got, want);
 }

@@ -288,6 +288,102 @@ fn pkcs12_csr_empty_and_garbage_are_refused() {
     ));
 }
 
+#[test]
+fn oversized_files_and_directories_are_refused() {
+    let f = Fixture::new();
+    let big = f.p("big.cer");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len(certblob::MAX_INPUT_BYTES + 10).unwrap();
+    let msg = refusal(&big);
+    assert!(msg.contains("too large"), "{msg}");
+    let err = read_certificates(f.dir.path()).expect_err("a directory is not a certificate");
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+}
+
+/// A self-signed CA certificate with explicit validity dates, made with `openssl ca -selfsign`.
+fn dated_self_signed(f: &Fixture, name: &str, start: &str, end: &str) -> PathBuf {
+    let key = f.p(&format!("{name}.key"));
+    let csr = f.p(&format!("{name}.csr"));
+    openssl(
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            s(&key),
+            "-subj",
+            &format!("/CN={name}"),
+            "-out",
+            s(&csr),
+        ],
+        None,
+    );
+    let db = f.p(&format!("{name}.index"));
+    std::fs::write(&db, b"").unwrap();
+    let serial = f.p(&format!("{name}.serial"));
+    std::fs::write(&serial, b"01\n").unwrap();
+    let cnf = f.p(&format!("{name}.cnf"));
+    std::fs::write(
+        &cnf,
+        format!(
+            "[ca]\ndefault_ca = d\n[d]\ndatabase = {}\nnew_certs_dir = {}\nserial = {}\n\
+             default_md = sha256\npolicy = p\nx509_extensions = ext\n[p]\ncommonName = supplied\n\
+             [ext]\nbasicConstraints = critical,CA:TRUE\n",
+            s(&db),
+            s(f.dir.path()),
+            s(&serial)
+        ),
+    )
+    .unwrap();
+    let out = f.p(&format!("{name}.pem"));
+    openssl(
+        &[
+            "ca",
+            "-batch",
+            "-config",
+            s(&cnf),
+            "-selfsign",
+            "-keyfile",
+            s(&key),
+            "-in",
+            s(&csr),
+            "-startdate",
+            start,
+            "-enddate",
+            end,
+            "-out",
+            s(&out),
+        ],
+        None,
+    );
+    out
+}
+
+#[test]
+fn expired_and_not_yet_valid_certificates_made_by_openssl() {
+    let f = Fixture::new();
+    let expired = dated_self_signed(&f, "expired", "20200101000000Z", "20210101000000Z");
+    assert_eq!(
+        kinds(&expired, now()),
+        [(FindingKind::Expired, Severity::Refuse)]
+    );
+    let info = read_certificates(&expired).unwrap()[0].info().clone();
+    assert_eq!(
+        (info.not_before, info.not_after),
+        (1_577_836_800, 1_609_459_200)
+    );
+    assert!(info.is_self_signed && info.is_ca);
+    let future = dated_self_signed(&f, "future", "20990101000000Z", "21000101000000Z");
+    assert_eq!(
+        kinds(&future, now()),
+        [(FindingKind::NotYetValid, Severity::Refuse)]
+    );
+    let msg = &read_certificates(&future).unwrap()[0].findings(now())[0].message;
+    assert!(msg.contains("2099-01-01 00:00:00 UTC"), "{msg}");
+}
+
 fn kinds(path: &Path, at: i64) -> Vec<(FindingKind, Severity)> {
     let certs = read_certificates(path).unwrap();
     assert_eq!(certs.len(), 1);

@@ -85,3 +85,16 @@ pub fn blob_from_reg_export(text: &str) -> Vec<u8> {
         .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
         .collect()
 }
+
+/// Runs openssl and returns whether it exited with success (for `-checkend`).
+pub fn openssl_succeeds(args: &[&str]) -> bool {
+    Command::new("openssl")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| {
+            panic!("cannot run openssl ({e}); install the Debian package `openssl`")
+        })
+        .success()
+}
