@@ -39,7 +39,9 @@ fn kill_child() {
     println!("DONE");
 }
 
-/// Starts the child; returns it once it has staged the change and begun committing.
+/// Starts the child; returns it once it has staged the change and begun committing. The
+/// caller waits for it (or kills and then waits).
+#[allow(clippy::zombie_processes)]
 fn start_child(
     wim: &Path,
     hive: &Path,
