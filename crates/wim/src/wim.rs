@@ -184,6 +184,7 @@ impl Wim {
                 split: None,
                 pipable: false,
                 marked_readonly: false,
+                write_in_progress: false,
                 wim_version: 0,
                 total_bytes: 0,
             },
@@ -223,6 +224,7 @@ impl Wim {
             split,
             pipable: raw_info.pipable() != 0,
             marked_readonly: raw_info.is_marked_readonly() != 0,
+            write_in_progress: raw_info.write_in_progress() != 0,
             wim_version: raw_info.wim_version,
             total_bytes: raw_info.total_bytes,
         })

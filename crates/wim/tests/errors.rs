@@ -141,6 +141,19 @@ fn read_only_file() {
         Err(Error::ReadOnly { .. })
     ));
     drop(wim);
+    // A WIM whose header carries the read-only flag (WIM_HDR_FLAG_READONLY = 0x4 in the u32
+    // flags field at byte offset 16 of the header, as documented in the WIM format).
+    let flagged = dir.path().join("flagged.wim");
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[16] |= 0x4;
+    std::fs::write(&flagged, &bytes).unwrap();
+    let h = file_hash(&flagged);
+    assert!(Wim::open(&flagged).unwrap().info().marked_readonly);
+    assert!(matches!(
+        Wim::open_for_update(&flagged),
+        Err(Error::ReadOnly { .. })
+    ));
+    assert_eq!(file_hash(&flagged), h);
     // A WIM on a read-only mount.
     let mnt = dir.path().join("mnt");
     let m = Mount::tmpfs(&mnt, "8m")

@@ -39,7 +39,9 @@ fn kill_child() {
     println!("DONE");
 }
 
-/// Starts the child; returns it once it has staged the change and begun committing.
+/// Starts the child; returns it once it has staged the change and begun committing. The
+/// caller waits for it (or kills and then waits).
+#[allow(clippy::zombie_processes)]
 fn start_child(
     wim: &Path,
     hive: &Path,
@@ -151,6 +153,11 @@ fn kill_during_commit() {
         let _ = child.wait();
         let state = check_state(&path, &old, &new_hive);
         *seen.entry((rebuild, state)).or_insert(0u32) += 1;
+        if Wim::open(&path).unwrap().info().write_in_progress {
+            *seen
+                .entry((rebuild, "write-in-progress flag left"))
+                .or_insert(0u32) += 1;
+        }
         // A killed rebuild may leave wimlib's temporary file (t.wim + 9 random characters)
         // beside the WIM; it never replaces the WIM until complete. Remove it for the next round.
         for e in std::fs::read_dir(&work).unwrap() {
@@ -162,6 +169,13 @@ fn kill_during_commit() {
         }
     }
     println!("kill outcomes (rebuild, state) -> count: {seen:?}");
+    // A WIM left by a killed writer can be committed to again.
+    let mut wim = Wim::open_for_update(&path).unwrap();
+    wim.replace_file(1, SOFTWARE_HIVE_PATH, &new_hive).unwrap();
+    wim.replace_file(2, SOFTWARE_HIVE_PATH, &new_hive).unwrap();
+    wim.commit(&CommitOptions::default(), None).unwrap();
+    assert_eq!(check_state(&path, &old, &new_hive), "new");
+    assert!(!Wim::open(&path).unwrap().info().write_in_progress);
     // The final, uninterrupted state is also checked by wimlib-imagex.
     assert!(imagex(&["verify", path.to_str().unwrap()]).contains("successfully verified"));
 }
