@@ -19,7 +19,7 @@ const BLOB: &str = certblob::BLOB_VALUE_NAME;
 #[derive(Debug, Clone)]
 pub enum HiveOp {
     /// Write the insertion's Blob at its key.
-    Put(Insertion),
+    Put(Box<Insertion>),
     /// Delete the certificate key (with its subtree).
     Delete {
         /// Key path relative to the SOFTWARE root.
