@@ -271,7 +271,12 @@ impl Job {
                     ));
                 }
                 Ok((
-                    inputs.insertions.iter().cloned().map(|i| HiveOp::Put(Box::new(i))).collect(),
+                    inputs
+                        .insertions
+                        .iter()
+                        .cloned()
+                        .map(|i| HiveOp::Put(Box::new(i)))
+                        .collect(),
                     Vec::new(),
                 ))
             }
