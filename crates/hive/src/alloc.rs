@@ -209,6 +209,56 @@ impl Hive {
 mod tests {
     use super::*;
 
+    fn testhive() -> Hive {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../testdata/hives/offreg-testhive"
+        );
+        Hive::from_bytes(std::fs::read(path).unwrap()).unwrap()
+    }
+
+    /// The incrementally maintained index always equals a fresh scan of the cell headers.
+    fn assert_index_matches_disk(h: &Hive) {
+        let fresh = FreeIndex::scan(&h.bytes, h.base.bins_size).unwrap();
+        let ours = h.free.as_ref().unwrap();
+        assert_eq!(ours.by_off, fresh.by_off);
+        assert_eq!(ours.by_size, fresh.by_size);
+    }
+
+    #[test]
+    fn allocate_then_free_restores_the_free_space() {
+        let mut h = testhive();
+        let before = FreeIndex::scan(&h.bytes, h.base.bins_size).unwrap().by_off;
+        let a = h.alloc_cell(&[1; 10]).unwrap();
+        let b = h.alloc_cell(&[2; 100]).unwrap();
+        let c = h.alloc_cell(&[3; 30]).unwrap();
+        assert_eq!(a % 8, 0);
+        assert_index_matches_disk(&h);
+        for off in [b, a, c] {
+            h.free_cell(off).unwrap();
+            assert_index_matches_disk(&h);
+        }
+        assert_eq!(h.free.as_ref().unwrap().by_off, before);
+    }
+
+    #[test]
+    fn a_cell_too_big_for_any_free_cell_gets_a_new_hbin() {
+        let mut h = testhive();
+        let old = h.base.bins_size;
+        let off = h.alloc_cell(&vec![9; 10_000]).unwrap();
+        assert_eq!(off, old + HBIN_HEADER);
+        assert_eq!(h.base.bins_size, old + 12_288);
+        assert_eq!(le_u32(&h.bytes, 40), Some(old + 12_288));
+        assert_index_matches_disk(&h);
+        h.free_cell(off).unwrap();
+        assert_index_matches_disk(&h);
+        // The whole new bin is one free cell again.
+        assert_eq!(
+            h.free.as_ref().unwrap().by_off.get(&off),
+            Some(&(12_288 - HBIN_HEADER))
+        );
+    }
+
     #[test]
     fn cell_sizes_are_aligned() {
         assert_eq!(cell_size(0).ok(), Some(8));

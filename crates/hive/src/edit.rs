@@ -17,6 +17,10 @@ use crate::sk::{self, Sk};
 use crate::value_type::ValueType;
 use crate::vk::{self, Vk, DATA_INLINE};
 
+/// Most keys a leaf holds before Windows moves them under an index root / splits the leaf
+/// (what fits in one 4 KiB block, minus one).
+const MAX_LEAF: usize = 1013;
+
 impl Hive {
     /// Creates the key at `path` and any missing parents. Returns true if anything was created.
     /// New keys inherit their parent's security descriptor.
@@ -320,7 +324,58 @@ impl Hive {
             self.put_u32(parent.pos(nk::off::SUBKEY_LIST), new);
             return Ok(());
         }
-        // The leaf: the last one whose first key sorts at or before `name`.
+        let mut list = list.clone();
+        // A full leaf becomes the only leaf of a new index root, as Windows does.
+        if list.root.is_none() && list.leaves[0].entries.len() >= MAX_LEAF {
+            let ri = self.alloc_cell(&lists::build_root(&[list.leaves[0].cell.off]))?;
+            self.put_u32(parent.pos(nk::off::SUBKEY_LIST), ri);
+            list = self.current_list(parent)?;
+        }
+        let mut leaf_idx = self.choose_leaf(&list, name)?;
+        if list.root.is_some() && list.leaves[leaf_idx].entries.len() >= MAX_LEAF {
+            self.split_leaf(parent, &list, leaf_idx)?;
+            list = self.current_list(parent)?;
+            leaf_idx = self.choose_leaf(&list, name)?;
+        }
+        let list = &list;
+        let leaf = &list.leaves[leaf_idx];
+        if leaf.entries.len() >= 0xFFFF {
+            return Err(Error::Limit {
+                what: "a subkey list leaf would hold more than 65535 keys".into(),
+            });
+        }
+        let mut pos = leaf.entries.len();
+        for (i, &e) in leaf.entries.iter().enumerate() {
+            let at = leaf.cell.at(4 + i * leaf.kind.stride());
+            if Nk::cmp_name(&self.bytes, self.base.bins_size, e, at, name)?
+                == std::cmp::Ordering::Greater
+            {
+                pos = i;
+                break;
+            }
+        }
+        let mut raw = leaf.raw.clone();
+        raw.insert(pos, lists::element(leaf.kind, off, name));
+        let data = lists::build_leaf(leaf.kind, &raw);
+        self.replace_leaf(parent, list, leaf_idx, &data)
+    }
+
+    /// The subkey list `parent` points at now (its count not yet changed by the edit).
+    fn current_list(&self, parent: &Nk) -> Result<lists::SubkeyList> {
+        let at = parent.pos(nk::off::SUBKEY_LIST);
+        let off = crate::cell::le_u32(&self.bytes, at).unwrap_or(NIL);
+        lists::read(
+            &self.bytes,
+            self.base.bins_size,
+            off,
+            parent.subkey_count,
+            at as u64,
+        )
+    }
+
+    /// The leaf a new key named `name` goes to: the last one whose first key sorts at or
+    /// before `name` (the first leaf when `name` sorts before all of them).
+    fn choose_leaf(&self, list: &lists::SubkeyList, name: &[u16]) -> Result<usize> {
         let mut leaf_idx = 0;
         if list.leaves.len() > 1 {
             for (i, leaf) in list.leaves.iter().enumerate() {
@@ -332,26 +387,37 @@ impl Hive {
                 }
             }
         }
-        let leaf = &list.leaves[leaf_idx];
-        if leaf.entries.len() >= 0xFFFF {
+        Ok(leaf_idx)
+    }
+
+    /// Splits full leaf `leaf_idx` of an index root in two halves (as Windows does).
+    fn split_leaf(&mut self, parent: &Nk, list: &lists::SubkeyList, leaf_idx: usize) -> Result<()> {
+        let Some(root) = list.root else {
+            return Ok(());
+        };
+        if list.leaves.len() >= 0xFFFF {
             return Err(Error::Limit {
-                what: "a subkey list leaf would hold more than 65535 keys".into(),
+                what: "an index root would hold more than 65535 leaves".into(),
             });
         }
-        let mut pos = leaf.entries.len();
-        for (i, &e) in leaf.entries.iter().enumerate() {
-            let n = self
-                .read_nk(e, leaf.cell.at(4 + i * leaf.kind.stride()))?
-                .name;
-            if names::cmp(&n, name) == std::cmp::Ordering::Greater {
-                pos = i;
-                break;
-            }
+        let leaf = &list.leaves[leaf_idx];
+        let half = leaf.raw.len() / 2;
+        let second = self.alloc_cell(&lists::build_leaf(leaf.kind, &leaf.raw[half..]))?;
+        self.write(
+            leaf.cell.start,
+            &lists::build_leaf(leaf.kind, &leaf.raw[..half]),
+        );
+        let mut leaves: Vec<u32> = list.leaves.iter().map(|l| l.cell.off).collect();
+        leaves.insert(leaf_idx + 1, second);
+        let data = lists::build_root(&leaves);
+        if data.len() <= root.len {
+            self.write(root.start, &data);
+        } else {
+            let new = self.alloc_cell(&data)?;
+            self.free_cell(root.off)?;
+            self.put_u32(parent.pos(nk::off::SUBKEY_LIST), new);
         }
-        let mut raw = leaf.raw.clone();
-        raw.insert(pos, lists::element(leaf.kind, off, name));
-        let data = lists::build_leaf(leaf.kind, &raw);
-        self.replace_leaf(parent, list, leaf_idx, &data)
+        Ok(())
     }
 
     /// Writes new contents for leaf `leaf_idx`: in place when they fit, else in a new cell.
@@ -449,8 +515,13 @@ impl Hive {
         }
         if db::is_big(self.base.minor, len) {
             let mut segs = Vec::with_capacity(len.div_ceil(SEGMENT) * 4);
+            // Every segment cell gets the full segment size, the last one too, as Windows and
+            // offreg allocate them (hivex and libregf read whole segment cells).
+            let mut buf = vec![0u8; SEGMENT];
             for chunk in data.chunks(SEGMENT) {
-                segs.extend_from_slice(&self.alloc_cell(chunk)?.to_le_bytes());
+                buf.fill(0);
+                buf[..chunk.len()].copy_from_slice(chunk);
+                segs.extend_from_slice(&self.alloc_cell(&buf)?.to_le_bytes());
             }
             let count = (segs.len() / 4) as u16;
             let list = self.alloc_cell(&segs)?;

@@ -24,7 +24,6 @@ pub(crate) const MAX_VALUE_NAME: usize = 16383;
 ///
 /// Reading is lazy: opening validates the base block only, keys and values are parsed when
 /// asked for. Edits change the image in place, touching only the cells they need.
-#[derive(Debug)]
 pub struct Hive {
     pub(crate) bytes: Vec<u8>,
     pub(crate) base: BaseBlock,
@@ -36,6 +35,17 @@ pub struct Hive {
     pub(crate) free: Option<FreeIndex>,
     /// Undo log of the edit in progress: (position, bytes before the write).
     pub(crate) journal: Option<Journal>,
+}
+
+impl std::fmt::Debug for Hive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hive")
+            .field("len", &self.bytes.len())
+            .field("minor_version", &self.base.minor)
+            .field("bins_size", &self.base.bins_size)
+            .field("modified", &self.modified)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What an edit in progress changed, to undo it if the edit fails half-way.
@@ -58,6 +68,12 @@ pub(crate) fn now_filetime() -> u64 {
 
 /// Splits a key path into validated components ("" = root; empty components are ignored).
 pub(crate) fn split_path(path: &str) -> Result<Vec<Vec<u16>>> {
+    if path.split('\\').filter(|c| !c.is_empty()).count() >= crate::key::MAX_DEPTH {
+        return Err(Error::InvalidName {
+            name: path.chars().take(64).collect(),
+            why: "key paths are limited to 511 levels",
+        });
+    }
     path.split('\\')
         .filter(|c| !c.is_empty())
         .map(|c| {
@@ -77,24 +93,6 @@ pub(crate) fn split_path(path: &str) -> Result<Vec<Vec<u16>>> {
             Ok(units)
         })
         .collect()
-}
-
-/// Finds `<file name>.<suffix>` beside `path`, in any letter case.
-fn sibling(path: &Path, suffix: &str) -> Option<PathBuf> {
-    let name = path.file_name()?.to_string_lossy().to_string();
-    let wanted = format!("{name}.{suffix}").to_lowercase();
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let exact = dir.join(format!("{name}.{suffix}"));
-    if exact.is_file() {
-        return Some(exact);
-    }
-    fs::read_dir(&dir).ok()?.flatten().find_map(|e| {
-        let n = e.file_name().to_string_lossy().to_lowercase();
-        (n == wanted && e.path().is_file()).then(|| e.path())
-    })
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>> {
@@ -127,8 +125,19 @@ impl Hive {
     /// they are assessed and a hive with unapplied log data is refused. Errors name the file.
     pub fn open(path: &Path) -> Result<Hive> {
         let bytes = read_file(path)?;
-        let log1 = sibling(path, "LOG1").map(|p| read_file(&p)).transpose()?;
-        let log2 = sibling(path, "LOG2").map(|p| read_file(&p)).transpose()?;
+        // A damaged base block is reported as such; a dirty one (unfinished write) is looked at
+        // together with the logs, which say more about it.
+        if let Err(e) = base_block::parse(&bytes) {
+            if !matches!(e, Error::DirtyHive { .. } | Error::BadChecksum { .. }) {
+                return Err(e.in_file(path));
+            }
+        }
+        let [log1, log2] = log::find_logs(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let log1 = log1.map(|p| read_file(&p)).transpose()?;
+        let log2 = log2.map(|p| read_file(&p)).transpose()?;
         match log::assess(&bytes, log1.as_deref(), log2.as_deref()) {
             Ok(LogState::Clean) => {}
             Ok(LogState::Dirty { reason }) => {
@@ -147,10 +156,12 @@ impl Hive {
         let comps = split_path(path)?;
         let mut cur = self.root_nk()?;
         let mut names = Vec::with_capacity(comps.len());
+        let mut chain = vec![cur.cell.off];
         for comp in &comps {
             match self.find_subkey(&cur, comp)? {
                 Some(child) => {
                     names.push(String::from_utf16_lossy(&child.name));
+                    chain.push(child.cell.off);
                     cur = child;
                 }
                 None => return Ok(None),
@@ -160,14 +171,17 @@ impl Hive {
             hive: self,
             nk: cur,
             path: names.join("\\"),
+            chain,
         }))
     }
 
     /// The root key.
     pub fn root(&self) -> Result<Key<'_>> {
+        let nk = self.root_nk()?;
         Ok(Key {
             hive: self,
-            nk: self.root_nk()?,
+            chain: vec![nk.cell.off],
+            nk,
             path: String::new(),
         })
     }
@@ -355,9 +369,11 @@ impl Hive {
         // by another writer can never hide an existing key.
         for leaf in &list.leaves {
             for (i, &off) in leaf.entries.iter().enumerate() {
-                let child = self.read_nk(off, leaf.cell.at(4 + i * leaf.kind.stride()))?;
-                if names::eq(&child.name, name) {
-                    return Ok(Some(child));
+                let at = leaf.cell.at(4 + i * leaf.kind.stride());
+                if Nk::cmp_name(&self.bytes, self.base.bins_size, off, at, name)?
+                    == std::cmp::Ordering::Equal
+                {
+                    return Ok(Some(self.read_nk(off, at)?));
                 }
             }
         }

@@ -1,6 +1,6 @@
 //! The read API: [`Key`] and [`Value`] views into a [`Hive`].
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::hive::Hive;
 use crate::nk::{self, Nk};
 use crate::value_type::ValueType;
@@ -12,7 +12,12 @@ pub struct Key<'h> {
     pub(crate) hive: &'h Hive,
     pub(crate) nk: Nk,
     pub(crate) path: String,
+    /// Cell offsets of the keys from the root down to this one (cycle detection).
+    pub(crate) chain: Vec<u32>,
 }
+
+/// Deepest key nesting Windows allows.
+pub(crate) const MAX_DEPTH: usize = 512;
 
 impl<'h> Key<'h> {
     /// The key's name as stored (original case). The root key's stored name (e.g. "ROOT").
@@ -47,7 +52,7 @@ impl<'h> Key<'h> {
         offs.into_iter()
             .map(|off| {
                 let child = self.hive.read_nk(off, list_at)?;
-                Ok(self.child(child))
+                self.child(child)
             })
             .collect()
     }
@@ -55,24 +60,39 @@ impl<'h> Key<'h> {
     /// The subkey called `name` (case-insensitive), if any.
     pub fn subkey(&self, name: &str) -> Result<Option<Key<'h>>> {
         let units: Vec<u16> = name.encode_utf16().collect();
-        Ok(self
-            .hive
+        self.hive
             .find_subkey(&self.nk, &units)?
-            .map(|child| self.child(child)))
+            .map(|child| self.child(child))
+            .transpose()
     }
 
-    fn child(&self, nk: Nk) -> Key<'h> {
+    fn child(&self, nk: Nk) -> Result<Key<'h>> {
+        if self.chain.contains(&nk.cell.off) {
+            return Err(Error::Cycle {
+                offset: self.nk.cell.at(crate::nk::off::SUBKEY_LIST),
+                what: "a subkey list leads back to the key itself or one of its parents",
+            });
+        }
+        if self.chain.len() >= MAX_DEPTH {
+            return Err(Error::corrupt(
+                self.nk.cell.at(0),
+                format!("keys nested deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        let mut chain = self.chain.clone();
+        chain.push(nk.cell.off);
         let name = String::from_utf16_lossy(&nk.name);
         let path = if self.path.is_empty() {
             name
         } else {
             format!("{}\\{}", self.path, name)
         };
-        Key {
+        Ok(Key {
             hive: self.hive,
             nk,
             path,
-        }
+            chain,
+        })
     }
 
     /// The values, in the order of the value list.

@@ -1,8 +1,10 @@
 //! Pure-Rust reader and editor for Windows registry hive files (regf).
 //!
 //! See docs/architecture.md for the contract this crate offers. Layers, bottom up: bounds-checked
-//! cell access ([`cell`]), one module per on-disk record (base block, nk, vk, lists, sk, db),
+//! cell access (`cell`), one module per on-disk record (base block, nk, vk, lists, sk, db),
 //! the allocator, and the friendly [`Hive`] / [`Key`] / [`Value`] API with its edit operations.
+
+#![warn(missing_docs)]
 
 mod alloc;
 mod base_block;

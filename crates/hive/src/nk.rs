@@ -80,6 +80,24 @@ impl Nk {
         })
     }
 
+    /// Compares the name of the key node at `off` with `name` (Windows order: upper-cased
+    /// UTF-16 code units) without building the whole record.
+    pub fn cmp_name(
+        bytes: &[u8],
+        bins_size: u32,
+        off: u32,
+        referrer: u64,
+        name: &[u16],
+    ) -> Result<std::cmp::Ordering> {
+        let cell = allocated(bytes, bins_size, off, referrer)?;
+        cell.expect_sig(bytes, "nk")?;
+        let flags = cell.u16(bytes, off::FLAGS, "nk flags")?;
+        let name_len = cell.u16(bytes, off::NAME_LEN, "nk name length")?;
+        let raw = cell.slice(bytes, off::NAME, usize::from(name_len), "nk name")?;
+        let ours = names::upcased(raw, flags & KEY_COMP_NAME != 0);
+        Ok(ours.cmp(name.iter().map(|&u| names::upcase_unit(u))))
+    }
+
     /// File offset of a field of this key node.
     pub fn pos(&self, field: usize) -> usize {
         self.cell.start + field

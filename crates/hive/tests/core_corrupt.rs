@@ -343,6 +343,15 @@ fn open_names_the_file() {
     std::fs::write(&path, testhive()).unwrap();
     std::fs::write(dir.path().join("software.log1"), b"").unwrap();
     Hive::open(&path).unwrap();
+    // A dirty primary (unfinished write) is refused by `open` with the file named.
+    let mut dirty = testhive();
+    let seq = u32_at(&dirty, 4);
+    set_u32(&mut dirty, 8, seq + 1);
+    fix_checksum(&mut dirty);
+    std::fs::write(&path, &dirty).unwrap();
+    let e = Hive::open(&path).unwrap_err();
+    assert!(matches!(e, Error::DirtyLog { .. }), "{e}");
+    assert!(e.to_string().contains("SOFTWARE"), "{e}");
 }
 
 #[test]

@@ -368,3 +368,177 @@ fn write_atomic_writes_a_file_that_reopens() {
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left behind");
 }
+
+/// Raw elements of the (single-leaf) subkey list of the key node at cell `nk`.
+fn raw_leaf(bytes: &[u8], nk: usize) -> (Vec<u8>, Vec<(u32, u32)>) {
+    let d = 4096 + nk + 4;
+    let list = u32::from_le_bytes(bytes[d + 28..d + 32].try_into().unwrap()) as usize;
+    let at = 4096 + list + 4;
+    let sig = bytes[at..at + 2].to_vec();
+    let n = u16::from_le_bytes([bytes[at + 2], bytes[at + 3]]) as usize;
+    let elems = (0..n)
+        .map(|i| {
+            let e = at + 4 + i * 8;
+            (
+                u32::from_le_bytes(bytes[e..e + 4].try_into().unwrap()),
+                u32::from_le_bytes(bytes[e + 4..e + 8].try_into().unwrap()),
+            )
+        })
+        .collect();
+    (sig, elems)
+}
+
+fn raw_name(bytes: &[u8], nk: u32) -> String {
+    let d = 4096 + nk as usize + 4;
+    let len = u16::from_le_bytes([bytes[d + 72], bytes[d + 73]]) as usize;
+    String::from_utf8(bytes[d + 76..d + 76 + len].to_vec()).unwrap()
+}
+
+#[test]
+fn new_lh_entries_carry_the_windows_name_hash() {
+    let mut h = Hive::from_bytes(testhive()).unwrap();
+    let names = ["Alpha", "beta", "GAMMA_1", "x", "Certificates"];
+    for n in names {
+        h.create_key(&format!("hashes\\{n}")).unwrap();
+    }
+    let out = h.into_bytes();
+    // Find the "hashes" key in the root's lh list by its raw name.
+    let root = u32::from_le_bytes(out[36..40].try_into().unwrap()) as usize;
+    let (sig, elems) = raw_leaf(&out, root);
+    assert_eq!(sig, b"lh");
+    let (hashes_nk, _) = *elems
+        .iter()
+        .find(|(off, _)| raw_name(&out, *off) == "hashes")
+        .expect("hashes key in root list");
+    let (sig, elems) = raw_leaf(&out, hashes_nk as usize);
+    assert_eq!(sig, b"lh", "new lists use the form the hive uses");
+    assert_eq!(elems.len(), names.len());
+    for (off, hash) in elems {
+        let name = raw_name(&out, off);
+        // The spec's formula: H = 37 * H + code of each upper-cased character.
+        let expected = name
+            .to_ascii_uppercase()
+            .bytes()
+            .fold(0u32, |h, c| h.wrapping_mul(37).wrapping_add(c as u32));
+        assert_eq!(hash, expected, "{name}");
+    }
+    // And every pre-existing root entry's hash is untouched and right too.
+    let (_, root_elems) = raw_leaf(&out, root);
+    for (off, hash) in root_elems {
+        let name = raw_name(&out, off);
+        let expected = name
+            .to_ascii_uppercase()
+            .bytes()
+            .fold(0u32, |h, c| h.wrapping_mul(37).wrapping_add(c as u32));
+        assert_eq!(hash, expected, "{name}");
+    }
+}
+
+#[test]
+fn deleting_every_key_of_an_index_root_list_one_by_one() {
+    let mut h = Hive::from_bytes(testhive()).unwrap();
+    let names: Vec<String> = h
+        .key("subkey-test")
+        .unwrap()
+        .unwrap()
+        .subkeys()
+        .unwrap()
+        .iter()
+        .map(|k| k.name())
+        .collect();
+    assert_eq!(names.len(), 512);
+    for (i, n) in names.iter().enumerate() {
+        assert!(h.delete_key(&format!("subkey-test\\{n}")).unwrap());
+        if i == 300 {
+            let mid = h.to_bytes();
+            let snap = snap_nt(&mid);
+            assert_eq!(
+                snap.keys()
+                    .filter(|p| p.starts_with("subkey-test\\"))
+                    .count(),
+                512 - 301
+            );
+            for rest in &names[301..] {
+                assert!(nt_hive::Hive::new(&mid[..])
+                    .unwrap()
+                    .root_key_node()
+                    .unwrap()
+                    .subpath(&format!("subkey-test\\{rest}"))
+                    .is_some());
+            }
+        }
+    }
+    let out = h.into_bytes();
+    let snap = snap_nt(&out);
+    assert!(!snap.keys().any(|p| p.starts_with("subkey-test\\")));
+    let ours = Hive::from_bytes(out).unwrap();
+    let k = ours.key("subkey-test").unwrap().unwrap();
+    assert_eq!(k.subkey_count(), 0);
+    assert!(k.subkeys().unwrap().is_empty());
+}
+
+#[test]
+fn a_full_leaf_becomes_an_index_root_and_full_leaves_split() {
+    let mut h = Hive::from_bytes(testhive()).unwrap();
+    let names: Vec<String> = (0..1100u32)
+        .map(|i| format!("n{:05}", i.wrapping_mul(7919) % 10007))
+        .collect();
+    for n in &names {
+        assert!(h.create_key(&format!("wide\\{n}")).unwrap());
+    }
+    let out = h.into_bytes();
+    let root = u32::from_le_bytes(out[36..40].try_into().unwrap()) as usize;
+    let (_, elems) = raw_leaf(&out, root);
+    let (wide, _) = *elems
+        .iter()
+        .find(|(off, _)| raw_name(&out, *off) == "wide")
+        .unwrap();
+    let d = 4096 + wide as usize + 4;
+    let list = u32::from_le_bytes(out[d + 28..d + 32].try_into().unwrap()) as usize;
+    let at = 4096 + list + 4;
+    assert_eq!(&out[at..at + 2], b"ri");
+    let n = u16::from_le_bytes([out[at + 2], out[at + 3]]) as usize;
+    assert!(n >= 2, "{n} leaves");
+    let mut total = 0;
+    for i in 0..n {
+        let leaf = u32::from_le_bytes(out[at + 4 + i * 4..at + 8 + i * 4].try_into().unwrap());
+        let la = 4096 + leaf as usize + 4;
+        assert_eq!(&out[la..la + 2], b"lh");
+        let c = u16::from_le_bytes([out[la + 2], out[la + 3]]) as usize;
+        assert!(c <= 1013, "leaf of {c}");
+        total += c;
+    }
+    assert_eq!(total, names.len());
+    let nt = nt_hive::Hive::new(&out[..]).unwrap();
+    let r = nt.root_key_node().unwrap();
+    for name in &names {
+        assert!(r.subpath(&format!("wide\\{name}")).is_some(), "{name}");
+    }
+    assert_eq!(
+        snap_nt(&out)
+            .keys()
+            .filter(|p| p.starts_with("wide\\"))
+            .count(),
+        1100
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn write_atomic_keeps_the_file_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("SOFTWARE");
+    std::fs::write(&path, testhive()).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let mut h = Hive::open(&path).unwrap();
+    h.create_key("mode-test").unwrap();
+    h.write_atomic(&path).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    assert!(Hive::open(&path)
+        .unwrap()
+        .key("mode-test")
+        .unwrap()
+        .is_some());
+}
