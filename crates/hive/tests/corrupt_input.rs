@@ -258,7 +258,8 @@ fn index_root_containing_itself() {
 
 /// Walking keys with `Key::subkeys()` must not go round a cycle forever: a child whose parent
 /// field is not its parent (here: the root listed as its own subkey) should be an error.
-/// FAILS on dev/hive f68559f: `subkeys()` returns the root again, forever (see report).
+/// Failed on dev/hive f68559f (`subkeys()` returned the root again, forever); fixed in a1c567d
+/// (ancestor-chain check in `Key::subkeys`).
 #[test]
 fn cycle_in_subkey_list_stops_a_walk() {
     let (b, _) = root_loop();
