@@ -62,6 +62,9 @@ pub struct WimInfo {
     pub pipable: bool,
     /// The header's read-only flag is set.
     pub marked_readonly: bool,
+    /// The header's write-in-progress flag is set: a writer crashed or is still writing (the
+    /// data the header points to is still the last committed state).
+    pub write_in_progress: bool,
     /// WIM format version number.
     pub wim_version: u32,
     /// Size of the WIM file in bytes, excluding the XML data and integrity table.

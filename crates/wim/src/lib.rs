@@ -5,6 +5,8 @@
 //! All `unsafe` code of the project lives in this crate. See docs/wim.md for the design,
 //! the metadata wimlib can and cannot keep, and crash-safety notes.
 
+#![deny(missing_docs)]
+
 mod commit;
 mod error;
 mod info;

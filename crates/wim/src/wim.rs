@@ -120,7 +120,17 @@ impl Wim {
                 },
             });
         }
-        let wim = Self::open_with(path, true)?;
+        let wim = match Self::open_with(path, true) {
+            // wimlib reports a split WIM opened for writing as read-only; say what it is.
+            Err(e @ Error::ReadOnly { .. }) => {
+                let ro = Self::open_with(path, false)?;
+                if ro.info.split.is_none() {
+                    return Err(e);
+                }
+                ro
+            }
+            other => other?,
+        };
         if let Some((part, total)) = wim.info.split {
             return Err(Error::SplitUnsupported {
                 path: path.to_path_buf(),
@@ -174,6 +184,7 @@ impl Wim {
                 split: None,
                 pipable: false,
                 marked_readonly: false,
+                write_in_progress: false,
                 wim_version: 0,
                 total_bytes: 0,
             },
@@ -213,6 +224,7 @@ impl Wim {
             split,
             pipable: raw_info.pipable() != 0,
             marked_readonly: raw_info.is_marked_readonly() != 0,
+            write_in_progress: raw_info.write_in_progress() != 0,
             wim_version: raw_info.wim_version,
             total_bytes: raw_info.total_bytes,
         })
