@@ -381,7 +381,11 @@ fn stale_logs_are_emptied_in_the_same_commit_and_identical_hives_are_edited_once
             .arg("/Windows/System32/config")
             .arg(format!("--dest-dir={}", dest.display())));
         let config = dest.join("config");
-        assert_eq!(fs::read(config.join("SOFTWARE.LOG1")).unwrap().len(), 0, "stale LOG1 emptied");
+        assert_eq!(
+            fs::read(config.join("SOFTWARE.LOG1")).unwrap().len(),
+            0,
+            "stale LOG1 emptied"
+        );
         assert_eq!(fs::read(config.join("SOFTWARE.LOG2")).unwrap().len(), 0);
         let tp = openssl_thumbprint(&c);
         assert!(hivex_blob(&config.join("SOFTWARE"), &authroot_key(&tp)).is_some());
