@@ -391,3 +391,68 @@ fn stale_logs_are_emptied_in_the_same_commit_and_identical_hives_are_edited_once
         assert!(hivex_blob(&config.join("SOFTWARE"), &authroot_key(&tp)).is_some());
     }
 }
+
+#[test]
+fn list_flags_a_key_whose_name_is_not_the_certificate_thumbprint() {
+    need("hivexregedit", "libwin-hivex-perl");
+    let tmp = tempfile::tempdir().unwrap();
+    let hive = tmp.path().join("SOFTWARE");
+    fs::copy(testhive(), &hive).unwrap();
+    // Written by hivex (an independent writer): a Blob filed under the wrong thumbprint.
+    let parsed = certblob::read_certificates(&cert(THREE[0]))
+        .unwrap()
+        .remove(0);
+    let blob = certblob::encode_blob(&parsed);
+    let hex: Vec<String> = blob.iter().map(|b| format!("{b:02x}")).collect();
+    let wrong = "0123456789ABCDEF0123456789ABCDEF01234567";
+    let reg = tmp.path().join("wrong.reg");
+    fs::write(
+        &reg,
+        format!(
+            "Windows Registry Editor Version 5.00\n\n\
+             [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft]\n\n\
+             [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\SystemCertificates]\n\n\
+             [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\SystemCertificates\\AuthRoot]\n\n\
+             [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\SystemCertificates\\AuthRoot\\Certificates]\n\n\
+             [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\SystemCertificates\\AuthRoot\\Certificates\\{wrong}]\n\
+             \"Blob\"=hex:{}\n",
+            hex.join(",")
+        ),
+    )
+    .unwrap();
+    run(std::process::Command::new("hivexregedit")
+        .args(["--merge", "--prefix", "HKEY_LOCAL_MACHINE\\SOFTWARE"])
+        .arg(&hive)
+        .arg(&reg));
+    let out = bin()
+        .arg("list")
+        .arg("--hive")
+        .arg(&hive)
+        .arg("--json")
+        .assert()
+        .success();
+    let report = json(&out.get_output().stdout);
+    let entries = report["targets"][0]["images"][0]["certificates"]
+        .as_array()
+        .unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["key_matches"], false);
+    assert_eq!(
+        entries[0]["thumbprint"],
+        openssl_thumbprint(&cert(THREE[0]))
+    );
+    bin()
+        .arg("list")
+        .arg("--hive")
+        .arg(&hive)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("KEY NAME MISMATCH"));
+    // verify by the key's own name finds the Blob holds another certificate
+    bin()
+        .args(["verify", "--thumbprint", wrong, "--hive"])
+        .arg(&hive)
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("MALFORMED"));
+}
