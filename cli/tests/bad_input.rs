@@ -89,6 +89,11 @@ fn each_error_is_one_line_naming_the_file_with_its_exit_code_and_targets_untouch
     fs::write(&truncated_hive, &fs::read(testhive()).unwrap()[..5000]).unwrap();
     let dirty = d.join("dirty-hive");
     dirty_hive(&dirty);
+    let read_only = d.join("read-only-hive");
+    fs::copy(testhive(), &read_only).unwrap();
+    let mut perms = fs::metadata(&read_only).unwrap().permissions();
+    perms.set_readonly(true);
+    fs::set_permissions(&read_only, perms).unwrap();
     let fake_wim = d.join("fake.wim");
     fs::write(&fake_wim, "not a wim").unwrap();
     let empty_dir = d.join("empty-mount");
@@ -120,6 +125,7 @@ fn each_error_is_one_line_naming_the_file_with_its_exit_code_and_targets_untouch
         wim.clone(),
         truncated_hive.clone(),
         dirty.clone(),
+        read_only.clone(),
         fake_wim.clone(),
         corrupt_wim.clone(),
         nohive_wim.clone(),
