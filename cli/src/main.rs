@@ -1,1 +1,168 @@
-fn main() {}
+//! `inject-root`: make offline Windows boot images trust a root certificate.
+
+mod args;
+mod demo;
+mod output;
+mod progress;
+mod targets;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use args::{AddArgs, Cli, Command, LocationArg, RunArgs, StoreArgs};
+use inject::{Job, Location, Operation, Report, Store};
+
+/// Exit code: done.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: some target failed.
+pub const EXIT_TARGET_FAILED: u8 = 1;
+/// Exit code: usage error (clap uses 2 as well).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: verify found a missing or malformed certificate.
+pub const EXIT_VERIFY_MISMATCH: u8 = 3;
+/// Exit code: input rejected before any target was touched.
+pub const EXIT_INPUT: u8 = 4;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    ExitCode::from(run(cli))
+}
+
+/// Prints `inject-root: <message>` on stderr.
+pub fn error_line(message: &str) {
+    let _ = writeln!(std::io::stderr(), "inject-root: {message}");
+}
+
+fn run(cli: Cli) -> u8 {
+    match cli.command {
+        None => add(cli.add),
+        Some(Command::Add(a)) => add(a),
+        Some(Command::List(a)) => {
+            let job = Job::new(Operation::List);
+            execute(job, &a.targets, &a.run)
+        }
+        Some(Command::Remove(a)) => {
+            let Some(job) = with_store(Job::new(Operation::Remove), &a.store) else {
+                return EXIT_USAGE;
+            };
+            let job = a
+                .thumbprint
+                .iter()
+                .fold(job, |j, t| j.thumbprint(t.clone()))
+                .dry_run(a.dry_run);
+            execute(job, &a.targets, &a.run)
+        }
+        Some(Command::Verify(a)) => {
+            let Some(job) = with_store(Job::new(Operation::Verify), &a.store) else {
+                return EXIT_USAGE;
+            };
+            let job = a
+                .thumbprint
+                .iter()
+                .fold(job, |j, t| j.thumbprint(t.clone()));
+            let job = with_certs(job, &a.certs);
+            execute(job, &a.targets, &a.run)
+        }
+        Some(Command::Completions { shell }) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "inject-root", &mut std::io::stdout());
+            EXIT_OK
+        }
+        Some(Command::Man) => {
+            let man = clap_mangen::Man::new(Cli::command());
+            match man.render(&mut std::io::stdout()) {
+                Ok(()) => EXIT_OK,
+                Err(e) => {
+                    error_line(&format!("cannot write the man page: {e}"));
+                    EXIT_TARGET_FAILED
+                }
+            }
+        }
+        Some(Command::Demo { dir }) => demo::run(dir),
+    }
+}
+
+fn add(a: AddArgs) -> u8 {
+    let Some(job) = with_store(Job::new(Operation::Add), &a.store) else {
+        return EXIT_USAGE;
+    };
+    let job = with_certs(job, &a.certs).dry_run(a.dry_run).force(a.force);
+    execute(job, &a.targets, &a.run)
+}
+
+fn with_store(job: Job, store: &StoreArgs) -> Option<Job> {
+    let parsed = match store.store.parse::<Store>() {
+        Ok(s) => s,
+        Err(e) => {
+            error_line(&format!("--store {}: {e}", store.store));
+            return None;
+        }
+    };
+    let location = match store.location {
+        LocationArg::Machine => Location::Machine,
+        LocationArg::Policy => Location::Policy,
+        LocationArg::Enterprise => Location::Enterprise,
+    };
+    Some(job.store(parsed).location(location))
+}
+
+fn with_certs(job: Job, certs: &args::CertArgs) -> Job {
+    let job = certs
+        .cert
+        .iter()
+        .fold(job, |j, c| j.certificate_file(c.clone()));
+    let job = certs.reg.iter().fold(job, |j, r| j.reg_file(r.clone()));
+    certs
+        .expect_thumbprint
+        .iter()
+        .fold(job, |j, t| j.expect_thumbprint(t.clone()))
+}
+
+/// Resolves the targets, runs the job with progress display, prints the report, and returns the
+/// exit code.
+fn execute(job: Job, target_args: &args::TargetArgs, run: &RunArgs) -> u8 {
+    let targets = match targets::resolve(target_args) {
+        Ok(t) => t,
+        Err(message) => {
+            error_line(&message);
+            return EXIT_USAGE;
+        }
+    };
+    let display = progress::Display::new(run.quiet, targets.len());
+    let job = target_args
+        .index
+        .iter()
+        .fold(job.targets(targets), |j, &i| j.image_index(i))
+        .jobs(run.jobs);
+    let result = job.run(&|event| display.event(event));
+    display.finish();
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => {
+            error_line(&e.to_string());
+            return if e.is_usage() { EXIT_USAGE } else { EXIT_INPUT };
+        }
+    };
+    if run.json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(json) => println!("{json}"),
+            Err(e) => error_line(&format!("cannot serialize the report: {e}")),
+        }
+    } else {
+        output::print_text(&report);
+    }
+    output::print_problems(&report);
+    exit_code(&report)
+}
+
+fn exit_code(report: &Report) -> u8 {
+    if !report.all_ok() {
+        EXIT_TARGET_FAILED
+    } else if report.operation == Operation::Verify && report.verify_failed() {
+        EXIT_VERIFY_MISMATCH
+    } else {
+        EXIT_OK
+    }
+}

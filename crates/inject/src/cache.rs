@@ -11,10 +11,13 @@ use crate::edit::{Edited, HiveOp};
 /// Key of one cached edit: SHA-256 of (operations fingerprint, hive bytes).
 pub type EditKey = [u8; 32];
 
+/// One cache slot: filled once; `None` when that edit failed.
+type Slot = Arc<OnceLock<Option<Arc<Edited>>>>;
+
 /// Shared by all worker threads of a job.
 #[derive(Default)]
 pub struct EditCache {
-    slots: Mutex<HashMap<EditKey, Arc<OnceLock<Option<Arc<Edited>>>>>>,
+    slots: Mutex<HashMap<EditKey, Slot>>,
 }
 
 /// SHA-256 over the operations, computed once per job.

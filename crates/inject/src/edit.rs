@@ -6,7 +6,7 @@ use std::path::Path;
 use hive::{Hive, ValueType};
 
 use crate::error::Error;
-use crate::inputs::Insertion;
+use crate::inputs::{certificate_in_blob, Insertion};
 use crate::readback::{self, Expectation};
 use crate::report::{Action, CertEntry};
 use crate::stores;
@@ -19,7 +19,7 @@ const BLOB: &str = certblob::BLOB_VALUE_NAME;
 #[derive(Debug, Clone)]
 pub enum HiveOp {
     /// Write the insertion's Blob at its key.
-    Put(Insertion),
+    Put(Box<Insertion>),
     /// Delete the certificate key (with its subtree).
     Delete {
         /// Key path relative to the SOFTWARE root.
@@ -111,6 +111,11 @@ pub fn edit(bytes: Vec<u8>, ops: &[HiveOp], label: &Path) -> Result<Edited, Erro
                 store,
                 location,
             } => {
+                // Name what is removed in the report: the certificate in the Blob, if readable.
+                let old = existing_blob(&hive, key)
+                    .ok()
+                    .flatten()
+                    .and_then(|blob| certificate_in_blob(&blob).ok());
                 let action = if hive.delete_key(key).map_err(hive_error)? {
                     Action::Removed
                 } else {
@@ -118,9 +123,12 @@ pub fn edit(bytes: Vec<u8>, ops: &[HiveOp], label: &Path) -> Result<Edited, Erro
                 };
                 expectations.push(Expectation::Absent { key: key.clone() });
                 entries.push(CertEntry {
-                    subject: String::new(),
+                    subject: old
+                        .as_ref()
+                        .map(|c| c.info().subject.clone())
+                        .unwrap_or_default(),
                     thumbprint: thumbprint.clone(),
-                    not_after: None,
+                    not_after: old.as_ref().and_then(|c| rfc3339(c.info().not_after)),
                     store: store.clone(),
                     location: location.clone(),
                     key: key.clone(),

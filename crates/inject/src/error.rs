@@ -18,7 +18,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A certificate file is not readable as a certificate (certblob's message, with offset).
-    #[error("{}: {detail}", path.display())]
+    #[error("{}", prefixed(path, detail))]
     Certificate {
         /// The certificate file.
         path: PathBuf,
@@ -32,7 +32,7 @@ pub enum Error {
         path: PathBuf,
     },
     /// A regedit export could not be parsed, or one of its certificate entries is unusable.
-    #[error("{}: {detail}", path.display())]
+    #[error("{}", prefixed(path, detail))]
     RegFile {
         /// The `.reg` file.
         path: PathBuf,
@@ -65,7 +65,7 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
     /// A WIM file cannot be opened, read, staged or committed (wim's message).
-    #[error("{}: {detail}", path.display())]
+    #[error("{}", prefixed(path, detail))]
     Wim {
         /// The WIM file.
         path: PathBuf,
@@ -83,7 +83,7 @@ pub enum Error {
         count: u32,
     },
     /// A hive cannot be parsed or edited (hive's message, with the byte offset).
-    #[error("{}: {detail}", path.display())]
+    #[error("{}", prefixed(path, detail))]
     Hive {
         /// The hive (file path, or `WIM:index:Windows/System32/config/SOFTWARE`).
         path: PathBuf,
@@ -112,5 +112,15 @@ impl Error {
     /// True when the caller asked for something that makes no sense (the CLI's usage exit code).
     pub fn is_usage(&self) -> bool {
         matches!(self, Error::Usage(_))
+    }
+}
+
+/// `path: detail`, unless the lower crate's message already starts with the path.
+fn prefixed(path: &std::path::Path, detail: &str) -> String {
+    let name = path.display().to_string();
+    if detail.starts_with(&name) {
+        detail.to_string()
+    } else {
+        format!("{name}: {detail}")
     }
 }

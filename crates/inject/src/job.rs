@@ -196,7 +196,8 @@ impl Job {
     fn load_inputs(&self, now: i64) -> Result<Inputs, Error> {
         let mut inputs = Inputs::default();
         let wants_certs = matches!(self.operation, Operation::Add | Operation::Verify);
-        if !wants_certs && !(self.cert_files.is_empty() && self.reg_files.is_empty()) {
+        let has_certs = !(self.cert_files.is_empty() && self.reg_files.is_empty());
+        if !wants_certs && has_certs {
             return Err(Error::Usage(format!(
                 "{} takes no certificate files",
                 operation_name(self.operation)
@@ -270,7 +271,12 @@ impl Job {
                     ));
                 }
                 Ok((
-                    inputs.insertions.iter().cloned().map(HiveOp::Put).collect(),
+                    inputs
+                        .insertions
+                        .iter()
+                        .cloned()
+                        .map(|i| HiveOp::Put(Box::new(i)))
+                        .collect(),
                     Vec::new(),
                 ))
             }

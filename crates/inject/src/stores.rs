@@ -80,3 +80,38 @@ pub fn is_store_ancestor(path: &str) -> bool {
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certificate_keys_are_recognised_in_any_case_and_location() {
+        let tp = "73A5E64A3BFF8316FF0EDCCC618A906E4EAE4D74";
+        let key = parse_cert_key(&format!(
+            "microsoft\\systemcertificates\\authroot\\certificates\\{tp}"
+        ))
+        .unwrap();
+        assert_eq!(
+            (key.location, key.store),
+            (Location::Machine, Store::AuthRoot)
+        );
+        assert_eq!(key.thumbprint.to_string(), tp);
+        let key = parse_cert_key(&format!(
+            "Policies\\Microsoft\\SystemCertificates\\Root\\Certificates\\{tp}"
+        ))
+        .unwrap();
+        assert_eq!((key.location, key.store), (Location::Policy, Store::Root));
+        assert!(parse_cert_key("Microsoft\\SystemCertificates\\AuthRoot\\Certificates").is_none());
+        assert!(
+            parse_cert_key(&format!("Microsoft\\Other\\AuthRoot\\Certificates\\{tp}")).is_none()
+        );
+        assert!(
+            parse_cert_key("Microsoft\\SystemCertificates\\AuthRoot\\Certificates\\XYZ").is_none()
+        );
+        assert!(is_store_ancestor("Microsoft\\SystemCertificates"));
+        assert!(is_store_ancestor("MICROSOFT"));
+        assert!(!is_store_ancestor("Microsoft\\System"));
+        assert!(!is_store_ancestor("Classes"));
+    }
+}

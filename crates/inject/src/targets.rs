@@ -63,6 +63,9 @@ fn process_file(
     emit: &dyn Fn(ProgressKind),
 ) -> Result<(), Error> {
     emit(ProgressKind::Started { images: 1 });
+    if mutating(work) {
+        check_writable(hive)?;
+    }
     let log_paths = find_logs(hive).map_err(|source| Error::Io {
         path: hive.to_path_buf(),
         source,
@@ -112,4 +115,23 @@ fn process_file(
 /// `WIM:index:path`, the name a hive inside a WIM goes by in messages.
 pub fn in_wim_label(wim: &Path, index: u32, path: &str) -> PathBuf {
     PathBuf::from(format!("{}:{index}:{path}", wim.display()))
+}
+
+/// Refuses up front to replace a file marked read-only: the atomic rename would otherwise
+/// silently replace it.
+fn check_writable(path: &Path) -> Result<(), Error> {
+    let metadata = fs::metadata(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if metadata.permissions().readonly() {
+        return Err(Error::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "the file is read-only; refusing to replace it",
+            ),
+        });
+    }
+    Ok(())
 }

@@ -1,0 +1,118 @@
+//! The human-readable report (stdout) and the one-line errors (stderr).
+
+use inject::{CertEntry, ImageReport, Operation, Report, TargetReport};
+
+use crate::error_line;
+
+/// Prints the report as text on stdout.
+pub fn print_text(report: &Report) {
+    for input in &report.inputs {
+        println!(
+            "certificate {}: {} {} expires {} -> {} ({})",
+            input.source,
+            input.thumbprint,
+            input.subject,
+            input.not_after.as_deref().unwrap_or("?"),
+            input.store,
+            input.location
+        );
+        for warning in &input.warnings {
+            println!("  warning: {warning}");
+        }
+    }
+    for warning in &report.warnings {
+        println!("warning: {warning}");
+    }
+    for target in &report.targets {
+        for image in &target.images {
+            print_image(report, target, image);
+        }
+        println!(
+            "{}: {}",
+            target.target.path().display(),
+            summary(report, target)
+        );
+    }
+}
+
+fn print_image(report: &Report, target: &TargetReport, image: &ImageReport) {
+    let path = target.target.path().display();
+    match (image.index, &image.name) {
+        (Some(index), Some(name)) => println!("{path} image {index} ({name})"),
+        (Some(index), None) => println!("{path} image {index}"),
+        _ => println!("{}", image.hive),
+    }
+    if image.certificates.is_empty()
+        && image.errors.is_empty()
+        && report.operation == Operation::List
+    {
+        println!("  (no certificates)");
+    }
+    for entry in &image.certificates {
+        println!("  {}", entry_line(report, entry));
+    }
+    if image.reused {
+        println!("  (same hive content as an earlier image: edit reused)");
+    }
+    for warning in &image.warnings {
+        println!("  warning: {warning}");
+    }
+    for error in &image.errors {
+        println!("  error: {error}");
+    }
+}
+
+fn entry_line(report: &Report, e: &CertEntry) -> String {
+    let mut line = format!(
+        "{:<16} {:<16} {} expires {} {}",
+        e.action.describe(report.dry_run),
+        format!("{}/{}", e.location, e.store),
+        e.thumbprint,
+        e.not_after
+            .as_deref()
+            .map(|d| d.get(..10).unwrap_or(d))
+            .unwrap_or("?"),
+        if e.subject.is_empty() {
+            "(subject unknown)"
+        } else {
+            &e.subject
+        }
+    );
+    if !e.key_matches {
+        line.push_str("  [KEY NAME MISMATCH]");
+    }
+    if let Some(note) = &e.note {
+        line.push_str(&format!("  ({note})"));
+    }
+    line
+}
+
+fn summary(report: &Report, target: &TargetReport) -> String {
+    let seconds = target.elapsed_ms as f64 / 1000.0;
+    if !target.ok() {
+        return format!("FAILED, nothing written ({seconds:.2} s)");
+    }
+    if target.written {
+        return format!("written, {} bytes ({seconds:.2} s)", target.bytes_written);
+    }
+    let changed = target.images.iter().any(|i| i.changed);
+    match (report.operation, report.dry_run, changed) {
+        (Operation::List | Operation::Verify, _, _) => format!("read only ({seconds:.2} s)"),
+        (_, true, true) => format!("dry run, would be written ({seconds:.2} s)"),
+        _ => format!("unchanged, not written ({seconds:.2} s)"),
+    }
+}
+
+/// Prints every error of the report as one `inject-root: ...` line on stderr.
+pub fn print_problems(report: &Report) {
+    for target in &report.targets {
+        if let Some(error) = &target.error {
+            error_line(error);
+        }
+        for image in &target.images {
+            for error in &image.errors {
+                error_line(error);
+            }
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Helpers for the end-to-end tests: test data, external oracles (wimlib-imagex, hivexget,
+//! hivexregedit, openssl), hashes.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assert_cmd::Command as BinCommand;
+use sha2::{Digest, Sha256};
+
+/// The repository's testdata/ directory.
+pub fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata")
+}
+
+/// A certificate from testdata/certs.
+pub fn cert(name: &str) -> PathBuf {
+    testdata().join("certs").join(name)
+}
+
+/// All 36 roots of testdata/certs, sorted.
+pub fn all_certs() -> Vec<PathBuf> {
+    let mut certs: Vec<PathBuf> = fs::read_dir(testdata().join("certs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "crt"))
+        .collect();
+    certs.sort();
+    certs
+}
+
+/// The real offreg-written hive.
+pub fn testhive() -> PathBuf {
+    testdata().join("hives/offreg-testhive")
+}
+
+/// The inject-root binary.
+pub fn bin() -> BinCommand {
+    BinCommand::cargo_bin("inject-root").unwrap()
+}
+
+/// Fails (never skips) when an external tool is missing, naming the Debian package.
+pub fn need(tool: &str, package: &str) {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(
+        found,
+        "{tool} not found: install the Debian package {package}"
+    );
+}
+
+/// Runs a command, panicking with its stderr on failure; returns stdout.
+pub fn run(cmd: &mut Command) -> Vec<u8> {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Builds a WIM with `images` images, each holding the offreg test hive as
+/// Windows/System32/config/SOFTWARE plus a small file, with wimlib-imagex.
+pub fn make_wim(dir: &Path, name: &str, images: u32) -> PathBuf {
+    need("wimlib-imagex", "wimtools");
+    let wim = dir.join(name);
+    for n in 1..=images {
+        let root = dir.join(format!("{name}-image{n}"));
+        let config = root.join("Windows/System32/config");
+        fs::create_dir_all(&config).unwrap();
+        fs::copy(testhive(), config.join("SOFTWARE")).unwrap();
+        fs::write(
+            root.join("Windows/System32/readme.txt"),
+            format!("image {n}\r\n"),
+        )
+        .unwrap();
+        let verb = if n == 1 { "capture" } else { "append" };
+        run(Command::new("wimlib-imagex")
+            .arg(verb)
+            .arg(&root)
+            .arg(&wim)
+            .arg(format!("Image {n}")));
+    }
+    wim
+}
+
+/// Extracts image `index`'s SOFTWARE hive from `wim` into a fresh directory under `dir`.
+pub fn extract_hive(wim: &Path, index: u32, dir: &Path) -> PathBuf {
+    let dest = dir.join(format!(
+        "extract-{}-{index}",
+        wim.file_name().unwrap().to_string_lossy()
+    ));
+    let _ = fs::remove_dir_all(&dest);
+    fs::create_dir_all(&dest).unwrap();
+    run(Command::new("wimlib-imagex")
+        .arg("extract")
+        .arg(wim)
+        .arg(index.to_string())
+        .arg("/Windows/System32/config/SOFTWARE")
+        .arg(format!("--dest-dir={}", dest.display())));
+    dest.join("SOFTWARE")
+}
+
+/// The `Blob` value of `key` read by hivexget, `None` when hivexget finds no such key/value.
+pub fn hivex_blob(hive: &Path, key: &str) -> Option<Vec<u8>> {
+    need("hivexget", "libhivex-bin");
+    let out = Command::new("hivexget")
+        .arg(hive)
+        .arg(key)
+        .arg("Blob")
+        .output()
+        .unwrap();
+    out.status.success().then_some(out.stdout)
+}
+
+/// The DER of a PEM certificate, by openssl.
+pub fn der(cert: &Path) -> Vec<u8> {
+    need("openssl", "openssl");
+    run(Command::new("openssl")
+        .args(["x509", "-outform", "DER", "-in"])
+        .arg(cert))
+}
+
+/// The SHA-1 thumbprint of a certificate, by openssl (40 upper-case hex digits).
+pub fn openssl_thumbprint(cert: &Path) -> String {
+    need("openssl", "openssl");
+    let out = run(Command::new("openssl")
+        .args(["x509", "-noout", "-fingerprint", "-sha1", "-in"])
+        .arg(cert));
+    let text = String::from_utf8(out).unwrap();
+    let hex = text.trim().rsplit('=').next().unwrap().replace(':', "");
+    assert_eq!(hex.len(), 40, "{text}");
+    hex.to_ascii_uppercase()
+}
+
+/// The AuthRoot key of a thumbprint, as hivexget wants it.
+pub fn authroot_key(thumbprint: &str) -> String {
+    format!("\\Microsoft\\SystemCertificates\\AuthRoot\\Certificates\\{thumbprint}")
+}
+
+/// True when `needle` occurs in `haystack`.
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// SHA-256 of a file.
+pub fn file_hash(path: &Path) -> [u8; 32] {
+    Sha256::digest(fs::read(path).unwrap()).into()
+}
+
+/// Parses stdout as the JSON report.
+pub fn json(stdout: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(stdout)))
+}
+
+/// The actions of every certificate entry of one image of target `t`.
+pub fn actions(report: &serde_json::Value, t: usize, image: usize) -> Vec<String> {
+    report["targets"][t]["images"][image]["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["action"].as_str().unwrap().to_string())
+        .collect()
+}
