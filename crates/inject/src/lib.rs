@@ -6,6 +6,20 @@
 //! `nt-hive` parser before anything is written, commits each target at most once, and returns a
 //! [`Report`] (serde `Serialize`). It never prints and never exits; progress is reported through
 //! a callback.
+//!
+//! ```no_run
+//! use inject::{Job, Operation, Target};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let report = Job::new(Operation::Add)
+//!     .target(Target::Wim("boot.wim".into()))
+//!     .certificate_file("root.cer")
+//!     .run(&|_progress| {})?;
+//! assert!(report.all_ok());
+//! println!("{}", serde_json::to_string_pretty(&report)?);
+//! # Ok(())
+//! # }
+//! ```
 
 mod cache;
 mod edit;
