@@ -36,7 +36,8 @@ pub struct Hive {
     pub(crate) free: Option<FreeIndex>,
     /// Undo log of the edit in progress: (position, bytes before the write).
     pub(crate) journal: Option<Journal>,
-    /// Byte ranges changed since the image was read from (or last written to) `source`.
+    /// Byte ranges changed since the image was read from (or last written to) `source`
+    /// (tracked only when there is a source file).
     pub(crate) dirty: DirtyRanges,
     /// The file the image was read from, as it was then: `write_atomic` to that same,
     /// unchanged file copies it and writes only the changed ranges.
@@ -366,7 +367,9 @@ impl Hive {
             j.writes.push((pos, dst.to_vec()));
         }
         dst.copy_from_slice(data);
-        self.dirty.add(pos, pos + data.len());
+        if self.source.is_some() {
+            self.dirty.add(pos, pos + data.len());
+        }
     }
 
     /// Writes a little-endian u32 at `pos`.

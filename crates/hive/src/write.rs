@@ -11,9 +11,12 @@ use std::path::Path;
 #[derive(Debug, Default)]
 pub(crate) struct DirtyRanges {
     ranges: Vec<(usize, usize)>,
+    /// Merge when this many ranges are pending (doubles with the merged count, so merging
+    /// stays amortised O(log n) per range even when few ranges touch).
+    merge_at: usize,
 }
 
-/// Merge pending ranges once this many have piled up (bounds memory for long edit batches).
+/// Merge pending ranges once at least this many have piled up (bounds memory for long batches).
 const MERGE_AT: usize = 4096;
 
 impl DirtyRanges {
@@ -21,8 +24,9 @@ impl DirtyRanges {
     pub fn add(&mut self, start: usize, end: usize) {
         if start < end {
             self.ranges.push((start, end));
-            if self.ranges.len() >= MERGE_AT {
+            if self.ranges.len() >= self.merge_at.max(MERGE_AT) {
                 self.merge();
+                self.merge_at = self.ranges.len() * 2;
             }
         }
     }
@@ -183,6 +187,15 @@ mod tests {
             d.add(s, e);
         }
         assert_eq!(d.merged(), &[(5, 9), (10, 30)]);
+        // Many disjoint ranges (past the merge threshold) stay exact.
+        let mut d = DirtyRanges::default();
+        for i in (0..10_000).rev() {
+            d.add(i * 10, i * 10 + 4);
+        }
+        let m = d.merged();
+        assert_eq!(m.len(), 10_000);
+        assert_eq!(m[0], (0, 4));
+        assert_eq!(m[9_999], (99_990, 99_994));
     }
 
     /// A copy whose base block is not the one read (a writer came in between within one tick
