@@ -10,6 +10,8 @@
 # The in-memory goal (>= 10x faster than hivexsh) is measured by `cargo bench -p hive --bench inject_key`.
 #
 # Usage: benches/hive-vs-hivexsh.sh [RUNS]   (needs hivexsh, hyperfine, python3, /usr/bin/time)
+# HIVE_BENCH_WORKDIR=DIR puts the edited copies on another filesystem (e.g. an XFS mount, where
+# write_atomic's in-kernel copy is a reflink; cp then reflinks too: its floor drops as well).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-10}
@@ -48,7 +50,9 @@ cmds="$data/hivexsh.cmd"
   echo 'commit'
 } > "$cmds"
 
-work="$data/work-hive"
+workdir=${HIVE_BENCH_WORKDIR:-$data}
+echo "work files in $workdir ($(df -T "$workdir" | awk 'NR==2 {print $2}'))"
+work="$workdir/work-hive"
 echo "load before: $(uptime)"
 hyperfine --runs "$runs" --warmup 1 --export-json "$data/result.json" \
   --prepare "cp '$big' '$work' && sync '$work'" \
