@@ -1,6 +1,11 @@
-//! Cell allocator: a free-cell index built lazily (first allocation or free) by scanning the
-//! cell headers of every hbin, best-fit allocation with splitting, coalescing on free, and new
-//! hbins appended when nothing fits.
+//! Cell allocator: best-fit allocation with splitting, coalescing on free, and new hbins
+//! appended when nothing fits.
+//!
+//! The free-cell index is built lazily, one hbin at a time, so the cost of an edit grows with
+//! the edit and not with the hive: the first allocation or free walks the hbin *headers* only
+//! (validating every one of them), then cell headers are scanned (and validated) only in the
+//! hbins an allocation searches (from the last hbin backwards, until one has a fitting free cell;
+//! hbins too small to hold the cell are skipped) or a free touches (to find its neighbours).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,11 +19,21 @@ const HBIN_UNIT: u32 = 4096;
 /// Size of an hbin header.
 const HBIN_HEADER: u32 = 32;
 
-/// Free cells of the hive, by offset and by size.
+/// Free cells of the scanned hbins, by offset and by size, and the hbin directory.
 #[derive(Debug, Default)]
 pub(crate) struct FreeIndex {
+    /// Free cells (offset -> size) of every scanned hbin.
     by_off: BTreeMap<u32, u32>,
+    /// The same cells ordered by (size, offset), for best fit.
     by_size: BTreeSet<(u32, u32)>,
+    /// Start offset of every hbin, ascending.
+    bins: Vec<u32>,
+    /// Size of every hbin (same order as `bins`).
+    bin_sizes: Vec<u32>,
+    /// Whether the cells of each hbin are in the index.
+    scanned: Vec<bool>,
+    /// Every hbin at or above this index is scanned; allocation searches below it.
+    cursor: usize,
 }
 
 impl FreeIndex {
@@ -33,8 +48,8 @@ impl FreeIndex {
         Some(size)
     }
 
-    /// Scans every hbin header and cell header, validating the layout.
-    pub fn scan(bytes: &[u8], bins_size: u32) -> Result<FreeIndex> {
+    /// Walks and validates every hbin header; no cell is scanned yet.
+    pub fn new(bytes: &[u8], bins_size: u32) -> Result<FreeIndex> {
         let mut idx = FreeIndex::default();
         let mut pos: u32 = 0;
         while pos < bins_size {
@@ -66,24 +81,88 @@ impl FreeIndex {
                     ),
                 ));
             }
-            let end = pos + size;
-            let mut c = pos + HBIN_HEADER;
-            while c < end {
-                let cat = BINS_START + c as usize;
-                let raw = le_u32(bytes, cat).unwrap_or(0) as i32;
-                let csize = raw.unsigned_abs();
-                if csize < 8 || csize % 8 != 0 || u64::from(c) + u64::from(csize) > u64::from(end) {
-                    return Err(Error::corrupt(
-                        cat as u64,
-                        format!("cell size {raw} is invalid or crosses the end of its hbin"),
-                    ));
-                }
-                if raw > 0 {
-                    idx.insert(c, csize);
-                }
-                c += csize;
+            idx.bins.push(pos);
+            idx.bin_sizes.push(size);
+            pos += size;
+        }
+        idx.scanned = vec![false; idx.bins.len()];
+        idx.cursor = idx.bins.len();
+        Ok(idx)
+    }
+
+    /// Index of the hbin holding offset `off`.
+    fn bin_of(&self, off: u32) -> Option<usize> {
+        self.bins.partition_point(|&b| b <= off).checked_sub(1)
+    }
+
+    /// Scans (and validates) the cell headers of hbin `i` into the index, once.
+    fn scan_bin(&mut self, bytes: &[u8], i: usize) -> Result<()> {
+        if self.scanned.get(i).copied().unwrap_or(true) {
+            return Ok(());
+        }
+        let (pos, size) = (self.bins[i], self.bin_sizes[i]);
+        let end = pos + size;
+        let mut c = pos + HBIN_HEADER;
+        let mut found = Vec::new();
+        while c < end {
+            let cat = BINS_START + c as usize;
+            let raw = le_u32(bytes, cat).unwrap_or(0) as i32;
+            let csize = raw.unsigned_abs();
+            if csize < 8 || csize % 8 != 0 || u64::from(c) + u64::from(csize) > u64::from(end) {
+                return Err(Error::corrupt(
+                    cat as u64,
+                    format!("cell size {raw} is invalid or crosses the end of its hbin"),
+                ));
             }
-            pos = end;
+            if raw > 0 {
+                found.push((c, csize));
+            }
+            c += csize;
+        }
+        for (off, csize) in found {
+            self.insert(off, csize);
+        }
+        self.scanned[i] = true;
+        Ok(())
+    }
+
+    /// Best-fit free cell of at least `need` bytes: among the scanned hbins first, then
+    /// scanning further hbins backwards from the last until one holds a fit.
+    fn find(&mut self, bytes: &[u8], need: u32) -> Result<Option<(u32, u32)>> {
+        let mut below = self.cursor;
+        loop {
+            if let Some(&f) = self.by_size.range((need, 0)..).next() {
+                return Ok(Some(f));
+            }
+            // The next hbin down that is unscanned and big enough to hold the cell at all.
+            let Some(i) = (0..below)
+                .rev()
+                .find(|&i| !self.scanned[i] && self.bin_sizes[i] - HBIN_HEADER >= need)
+            else {
+                return Ok(None);
+            };
+            below = i;
+            self.scan_bin(bytes, i)?;
+            while self.cursor > 0 && self.scanned[self.cursor - 1] {
+                self.cursor -= 1;
+            }
+        }
+    }
+
+    /// Adds a new, fully free hbin (already written into the image).
+    fn push_bin(&mut self, pos: u32, size: u32) {
+        self.bins.push(pos);
+        self.bin_sizes.push(size);
+        self.scanned.push(true);
+        self.insert(pos + HBIN_HEADER, size - HBIN_HEADER);
+    }
+
+    /// A full scan of every hbin: the index as if every hbin had been searched.
+    #[cfg(test)]
+    pub fn scan(bytes: &[u8], bins_size: u32) -> Result<FreeIndex> {
+        let mut idx = FreeIndex::new(bytes, bins_size)?;
+        for i in 0..idx.bins.len() {
+            idx.scan_bin(bytes, i)?;
         }
         Ok(idx)
     }
@@ -103,7 +182,7 @@ fn cell_size(len: usize) -> Result<u32> {
 impl Hive {
     fn free_index(&mut self) -> Result<&mut FreeIndex> {
         if self.free.is_none() {
-            self.free = Some(FreeIndex::scan(&self.bytes, self.base.bins_size)?);
+            self.free = Some(FreeIndex::new(&self.bytes, self.base.bins_size)?);
         }
         Ok(self.free.get_or_insert_with(FreeIndex::default))
     }
@@ -111,9 +190,10 @@ impl Hive {
     /// Allocates a cell holding `data` (zero padded) and returns its offset.
     pub(crate) fn alloc_cell(&mut self, data: &[u8]) -> Result<u32> {
         let need = cell_size(data.len())?;
-        let found = {
-            let idx = self.free_index()?;
-            idx.by_size.range((need, 0)..).next().copied()
+        self.free_index()?;
+        let found = match self.free.as_mut() {
+            Some(idx) => idx.find(&self.bytes, need)?,
+            None => None,
         };
         let (size, off) = match found {
             Some(f) => f,
@@ -169,7 +249,7 @@ impl Hive {
         self.put_u32(BINS_START + free_off as usize, free_size);
         self.base.bins_size = new_total as u32;
         self.put_u32(base_block::BINS_SIZE, self.base.bins_size);
-        self.free_index()?.insert(free_off, free_size);
+        self.free_index()?.push_bin(old, size);
         self.touch();
         Ok((free_size, free_off))
     }
@@ -184,7 +264,12 @@ impl Hive {
         )?;
         let mut size = (cell.len + 4) as u32;
         let mut start = off;
-        let idx = self.free_index()?;
+        self.free_index()?;
+        let outside = || Error::corrupt(crate::cell::file_off(off), "cell outside every hbin");
+        let idx = self.free.as_mut().ok_or_else(outside)?;
+        // Its hbin's cells must be in the index to find its free neighbours.
+        let bin = idx.bin_of(off).ok_or_else(outside)?;
+        idx.scan_bin(&self.bytes, bin)?;
         // The next cell: a free cell starting where this one ends is in the same hbin (an hbin
         // boundary is followed by a header, never by a cell).
         if let Some(next) = idx.remove(off + size) {
@@ -217,12 +302,27 @@ mod tests {
         Hive::from_bytes(std::fs::read(path).unwrap()).unwrap()
     }
 
-    /// The incrementally maintained index always equals a fresh scan of the cell headers.
+    /// Free cells of a fresh full scan that lie in the hbins `idx` has scanned.
+    fn fresh_in_scanned_bins(h: &Hive, idx: &FreeIndex) -> BTreeMap<u32, u32> {
+        let fresh = FreeIndex::scan(&h.bytes, h.base.bins_size).unwrap();
+        fresh
+            .by_off
+            .into_iter()
+            .filter(|&(off, _)| idx.bin_of(off).is_some_and(|i| idx.scanned[i]))
+            .collect()
+    }
+
+    /// The incrementally maintained index always equals a fresh scan of the cell headers
+    /// (of the hbins it has scanned), and its hbin directory equals the hive's.
     fn assert_index_matches_disk(h: &Hive) {
         let fresh = FreeIndex::scan(&h.bytes, h.base.bins_size).unwrap();
         let ours = h.free.as_ref().unwrap();
-        assert_eq!(ours.by_off, fresh.by_off);
-        assert_eq!(ours.by_size, fresh.by_size);
+        assert_eq!(ours.bins, fresh.bins);
+        assert_eq!(ours.bin_sizes, fresh.bin_sizes);
+        assert_eq!(ours.by_off, fresh_in_scanned_bins(h, ours));
+        let by_size: BTreeSet<(u32, u32)> = ours.by_off.iter().map(|(&o, &s)| (s, o)).collect();
+        assert_eq!(ours.by_size, by_size);
+        assert!(ours.scanned[ours.cursor..].iter().all(|&s| s));
     }
 
     #[test]
@@ -238,7 +338,39 @@ mod tests {
             h.free_cell(off).unwrap();
             assert_index_matches_disk(&h);
         }
-        assert_eq!(h.free.as_ref().unwrap().by_off, before);
+        let ours = h.free.as_ref().unwrap();
+        let before: BTreeMap<u32, u32> = before
+            .into_iter()
+            .filter(|&(off, _)| ours.bin_of(off).is_some_and(|i| ours.scanned[i]))
+            .collect();
+        assert_eq!(ours.by_off, before);
+    }
+
+    #[test]
+    fn a_full_scan_equals_the_lazy_index_once_every_hbin_is_scanned() {
+        let mut h = testhive();
+        h.alloc_cell(&[1; 10]).unwrap();
+        let bytes = std::mem::take(&mut h.bytes);
+        let idx = h.free.as_mut().unwrap();
+        for i in 0..idx.bins.len() {
+            idx.scan_bin(&bytes, i).unwrap();
+        }
+        h.bytes = bytes;
+        let fresh = FreeIndex::scan(&h.bytes, h.base.bins_size).unwrap();
+        assert_eq!(h.free.as_ref().unwrap().by_off, fresh.by_off);
+        assert_eq!(h.free.as_ref().unwrap().by_size, fresh.by_size);
+    }
+
+    #[test]
+    fn allocation_scans_only_the_hbins_it_needs() {
+        let mut h = testhive();
+        let off = h.alloc_cell(&[7; 16]).unwrap();
+        let idx = h.free.as_ref().unwrap();
+        let scanned = idx.scanned.iter().filter(|&&s| s).count();
+        assert!(scanned >= 1);
+        // The cell came from a scanned hbin, and every unscanned hbin sits below the cursor.
+        assert!(idx.bin_of(off).is_some_and(|i| idx.scanned[i]));
+        assert_index_matches_disk(&h);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! [`Hive`]: an editable hive held in memory; opening, reading helpers and writing.
 
 use std::fs;
-use std::io::Write;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::alloc::FreeIndex;
@@ -14,6 +14,7 @@ use crate::log::{self, LogState};
 use crate::names;
 use crate::nk::{self, Nk};
 use crate::vk::{self, Vk};
+use crate::write::{self as wr, DirtyRanges, FileStamp};
 
 /// Longest key name Windows accepts (characters).
 pub(crate) const MAX_KEY_NAME: usize = 255;
@@ -35,6 +36,12 @@ pub struct Hive {
     pub(crate) free: Option<FreeIndex>,
     /// Undo log of the edit in progress: (position, bytes before the write).
     pub(crate) journal: Option<Journal>,
+    /// Byte ranges changed since the image was read from (or last written to) `source`
+    /// (tracked only when there is a source file).
+    pub(crate) dirty: DirtyRanges,
+    /// The file the image was read from, as it was then: `write_atomic` to that same,
+    /// unchanged file copies it and writes only the changed ranges.
+    pub(crate) source: Option<FileStamp>,
 }
 
 impl std::fmt::Debug for Hive {
@@ -102,6 +109,22 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
     })
 }
 
+/// Reads a file and stamps it (identity and version before the read).
+fn read_stamped(path: &Path) -> Result<(Vec<u8>, Option<FileStamp>)> {
+    let read = || -> std::io::Result<(Vec<u8>, Option<FileStamp>)> {
+        let mut file = fs::File::open(path)?;
+        let meta = file.metadata()?;
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        file.read_to_end(&mut bytes)?;
+        let stamp = FileStamp::of(&meta, &bytes).filter(|s| s.len() == bytes.len() as u64);
+        Ok((bytes, stamp))
+    };
+    read().map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 impl Hive {
     /// Takes ownership of a hive image (no copy) and validates its base block.
     /// Keys and values are read lazily.
@@ -115,6 +138,8 @@ impl Hive {
             clock: None,
             free: None,
             journal: None,
+            dirty: DirtyRanges::default(),
+            source: None,
         };
         // The root must be a key node.
         hive.read_nk(base.root, 36)?;
@@ -124,7 +149,7 @@ impl Hive {
     /// Reads a hive file. If `<file>.LOG1` / `<file>.LOG2` exist beside it (any letter case),
     /// they are assessed and a hive with unapplied log data is refused. Errors name the file.
     pub fn open(path: &Path) -> Result<Hive> {
-        let bytes = read_file(path)?;
+        let (bytes, stamp) = read_stamped(path)?;
         // A damaged base block is reported as such; a dirty one (unfinished write) is looked at
         // together with the logs, which say more about it.
         if let Err(e) = base_block::parse(&bytes) {
@@ -148,7 +173,9 @@ impl Hive {
             }
             Err(e) => return Err(Error::from(e).in_file(path)),
         }
-        Hive::from_bytes(bytes).map_err(|e| e.in_file(path))
+        let mut hive = Hive::from_bytes(bytes).map_err(|e| e.in_file(path))?;
+        hive.source = stamp;
+        Ok(hive)
     }
 
     /// The key at `path` ("A\\B\\C", case-insensitive; "" = root), if it exists.
@@ -216,6 +243,12 @@ impl Hive {
 
     /// Writes the finished image to `path` atomically (temporary file in the same directory,
     /// fsync, rename, fsync of the directory). An unmodified hive writes nothing.
+    ///
+    /// When `path` is the file the hive was opened from (or last written to) and it has not
+    /// changed since (same device, inode, size, times, base block), the temporary file is made
+    /// by copying it inside the kernel (a reflink where the filesystem shares extents) and
+    /// writing only the changed byte ranges, the base block and appended hbins over the copy;
+    /// otherwise the whole image is written.
     pub fn write_atomic(&mut self, path: &Path) -> Result<()> {
         if !self.modified {
             return Ok(());
@@ -229,7 +262,7 @@ impl Hive {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let mut tmp = tempfile::Builder::new()
+        let tmp = tempfile::Builder::new()
             .prefix(".hive-")
             .suffix(".tmp")
             .tempfile_in(&dir)
@@ -239,13 +272,41 @@ impl Hive {
                 .set_permissions(meta.permissions())
                 .map_err(io)?;
         }
-        tmp.write_all(&self.bytes).map_err(io)?;
+        // Writing back to the unchanged file it was read from: copy it inside the kernel and
+        // write only what changed; anything unexpected falls back to writing the whole image.
+        let same_file = self.source.as_ref().filter(|s| s.matches(path)).cloned();
+        let patched = match &same_file {
+            Some(stamp) => wr::copy_and_patch(
+                path,
+                stamp,
+                tmp.as_file(),
+                tmp.path(),
+                &self.bytes,
+                &mut self.dirty,
+            )
+            .unwrap_or(false),
+            None => false,
+        };
+        // The copy must still be of the file as read (no writer came in between).
+        let patched = patched && same_file.as_ref().is_some_and(|s| s.matches(path));
+        if !patched {
+            tmp.as_file().set_len(0).map_err(io)?;
+            wr::write_at(tmp.as_file(), &self.bytes, 0).map_err(io)?;
+            tmp.as_file().set_len(self.bytes.len() as u64).map_err(io)?;
+        }
         tmp.as_file().sync_all().map_err(io)?;
         tmp.persist(path).map_err(|e| io(e.error))?;
         #[cfg(unix)]
         fs::File::open(&dir)
             .and_then(|d| d.sync_all())
             .map_err(io)?;
+        if same_file.is_some() {
+            // `path` now holds exactly the image: later writes patch from it.
+            self.dirty.clear();
+            self.source = fs::metadata(path)
+                .ok()
+                .and_then(|m| FileStamp::of(&m, &self.bytes));
+        }
         Ok(())
     }
 
@@ -306,6 +367,9 @@ impl Hive {
             j.writes.push((pos, dst.to_vec()));
         }
         dst.copy_from_slice(data);
+        if self.source.is_some() {
+            self.dirty.add(pos, pos + data.len());
+        }
     }
 
     /// Writes a little-endian u32 at `pos`.

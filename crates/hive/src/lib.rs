@@ -20,6 +20,7 @@ mod nk;
 mod sk;
 mod value_type;
 mod vk;
+mod write;
 
 pub mod log;
 

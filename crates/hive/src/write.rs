@@ -1,0 +1,227 @@
+//! Incremental writing: which bytes of the image changed since the file was read, and a way to
+//! recognise that the file on disk is still the one that was read, so that `write_atomic` can
+//! copy the original file inside the kernel (`std::fs::copy`: copy_file_range, or a reflink on
+//! filesystems that share extents) and write only the changed ranges over the copy.
+
+use std::fs::{self, File};
+use std::io;
+use std::path::Path;
+
+/// Byte ranges of the image written since the file was read (a superset is fine).
+#[derive(Debug, Default)]
+pub(crate) struct DirtyRanges {
+    ranges: Vec<(usize, usize)>,
+    /// Merge when this many ranges are pending (doubles with the merged count, so merging
+    /// stays amortised O(log n) per range even when few ranges touch).
+    merge_at: usize,
+}
+
+/// Merge pending ranges once at least this many have piled up (bounds memory for long batches).
+const MERGE_AT: usize = 4096;
+
+impl DirtyRanges {
+    /// Records that `start..end` changed.
+    pub fn add(&mut self, start: usize, end: usize) {
+        if start < end {
+            self.ranges.push((start, end));
+            if self.ranges.len() >= self.merge_at.max(MERGE_AT) {
+                self.merge();
+                self.merge_at = self.ranges.len() * 2;
+            }
+        }
+    }
+
+    /// Sorts and merges overlapping or touching ranges.
+    fn merge(&mut self) {
+        self.ranges.sort_unstable();
+        let mut out: Vec<(usize, usize)> = Vec::with_capacity(self.ranges.len());
+        for &(s, e) in &self.ranges {
+            match out.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => out.push((s, e)),
+            }
+        }
+        self.ranges = out;
+    }
+
+    /// The merged ranges, ascending and disjoint.
+    pub fn merged(&mut self) -> &[(usize, usize)] {
+        self.merge();
+        &self.ranges
+    }
+
+    /// Forgets every range (the file on disk now equals the image).
+    pub fn clear(&mut self) {
+        self.ranges.clear();
+    }
+}
+
+/// Identity and version of a file: device, inode, size, modification and change times.
+/// Equal stamps mean the file was not replaced or written in between (the change time cannot
+/// be set back by user programs). File times may tick coarsely (a few ms), so the base block
+/// as read is kept too and compared with the copy before it is patched: every registry writer
+/// (Windows, hivex, this crate) changes the sequence numbers there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FileStamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+    /// The base block (first 4096 bytes, or fewer) as read.
+    head: Vec<u8>,
+}
+
+impl FileStamp {
+    /// The stamp of a file with metadata `meta` whose contents start with `bytes`; `None`
+    /// where the platform gives no inode identity.
+    #[cfg(unix)]
+    pub fn of(meta: &fs::Metadata, bytes: &[u8]) -> Option<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
+        Some(FileStamp {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.len(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+            head: bytes[..crate::base_block::SIZE.min(bytes.len())].to_vec(),
+        })
+    }
+
+    /// The stamp of a file; `None` where the platform gives no inode identity.
+    #[cfg(not(unix))]
+    pub fn of(_meta: &fs::Metadata, _bytes: &[u8]) -> Option<FileStamp> {
+        None
+    }
+
+    /// Size of the file when stamped.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// True if `path` is still the stamped file (same identity, size and times).
+    pub fn matches(&self, path: &Path) -> bool {
+        fs::metadata(path)
+            .ok()
+            .and_then(|m| FileStamp::of(&m, &self.head))
+            .is_some_and(|s| s == *self)
+    }
+}
+
+/// Writes `bytes` at `pos` of `file` (positioned write, the file offset is not used).
+#[cfg(unix)]
+pub(crate) fn write_at(file: &File, bytes: &[u8], pos: u64) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.write_all_at(bytes, pos)
+}
+
+/// Writes `bytes` at `pos` of `file`.
+#[cfg(not(unix))]
+pub(crate) fn write_at(mut file: &File, bytes: &[u8], pos: u64) -> io::Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    file.seek(SeekFrom::Start(pos))?;
+    file.write_all(bytes)
+}
+
+/// Reads `buf.len()` bytes at `pos` of `file`.
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], pos: u64) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(buf, pos)
+}
+
+/// Reads `buf.len()` bytes at `pos` of `file`.
+#[cfg(not(unix))]
+fn read_at(mut file: &File, buf: &mut [u8], pos: u64) -> io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    file.seek(SeekFrom::Start(pos))?;
+    file.read_exact(buf)
+}
+
+/// Makes `tmp` (an empty file at `tmp_path`, opened read-write) hold `image`, given that
+/// `source` (stamped `stamp` when read) holds the image as it was read except for the `dirty`
+/// ranges, the base block (first 4096 bytes) and anything past the original length. Returns
+/// false (tmp holds nothing usable) if the copy is not of the file as read.
+pub(crate) fn copy_and_patch(
+    source: &Path,
+    stamp: &FileStamp,
+    tmp: &File,
+    tmp_path: &Path,
+    image: &[u8],
+    dirty: &mut DirtyRanges,
+) -> io::Result<bool> {
+    let source_len = stamp.len;
+    if fs::copy(source, tmp_path)? != source_len {
+        return Ok(false);
+    }
+    let mut head = vec![0; stamp.head.len()];
+    read_at(tmp, &mut head, 0)?;
+    if head != stamp.head {
+        return Ok(false);
+    }
+    let len = image.len();
+    let base = crate::base_block::SIZE.min(len);
+    write_at(tmp, &image[..base], 0)?;
+    for &(s, e) in dirty.merged() {
+        let (s, e) = (s.min(len), e.min(len));
+        if s < e {
+            write_at(tmp, &image[s..e], s as u64)?;
+        }
+    }
+    let tail = usize::try_from(source_len).unwrap_or(usize::MAX).min(len);
+    if tail < len {
+        write_at(tmp, &image[tail..], tail as u64)?;
+    }
+    tmp.set_len(len as u64)?;
+    Ok(true)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dirty_ranges_merge_overlapping_and_touching() {
+        let mut d = DirtyRanges::default();
+        for (s, e) in [(10, 20), (5, 8), (20, 30), (25, 27), (40, 40), (8, 9)] {
+            d.add(s, e);
+        }
+        assert_eq!(d.merged(), &[(5, 9), (10, 30)]);
+        // Many disjoint ranges (past the merge threshold) stay exact.
+        let mut d = DirtyRanges::default();
+        for i in (0..10_000).rev() {
+            d.add(i * 10, i * 10 + 4);
+        }
+        let m = d.merged();
+        assert_eq!(m.len(), 10_000);
+        assert_eq!(m[0], (0, 4));
+        assert_eq!(m[9_999], (99_990, 99_994));
+    }
+
+    /// A copy whose base block is not the one read (a writer came in between within one tick
+    /// of the file clock) is refused, so the caller writes the whole image instead.
+    #[test]
+    fn a_copy_with_another_base_block_is_not_patched() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("hive");
+        let read = vec![7u8; 8192];
+        let mut now = read.clone();
+        now[12] ^= 1; // e.g. a bumped sequence number
+        fs::write(&src, &now).unwrap();
+        let stamp = FileStamp::of(&fs::metadata(&src).unwrap(), &read).unwrap();
+        let tmp = tempfile::NamedTempFile::new_in(dir.path()).unwrap();
+        let mut dirty = DirtyRanges::default();
+        let ok = copy_and_patch(&src, &stamp, tmp.as_file(), tmp.path(), &read, &mut dirty);
+        assert!(!ok.unwrap());
+        // With the base block as read, the same copy is patched into the image.
+        fs::write(&src, &read).unwrap();
+        let stamp = FileStamp::of(&fs::metadata(&src).unwrap(), &read).unwrap();
+        let mut image = read.clone();
+        image[5000] = 1;
+        image.extend_from_slice(&[9; 4096]);
+        dirty.add(5000, 5001);
+        let ok = copy_and_patch(&src, &stamp, tmp.as_file(), tmp.path(), &image, &mut dirty);
+        assert!(ok.unwrap());
+        assert_eq!(fs::read(tmp.path()).unwrap(), image);
+    }
+}
