@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use args::{AddArgs, Cli, Command, LocationArg, RunArgs, StoreArgs};
-use inject::{Job, Location, Operation, Report, Store};
+use inject::{Job, Location, Operation, Report, Store, Target};
 
 /// Exit code: done.
 pub const EXIT_OK: u8 = 0;
@@ -130,6 +130,10 @@ fn execute(job: Job, target_args: &args::TargetArgs, run: &RunArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
+    if !target_args.index.is_empty() && !targets.iter().any(|t| matches!(t, Target::Wim(_))) {
+        error_line("--index selects images of WIM files: give at least one --wim or --wim-list");
+        return EXIT_USAGE;
+    }
     let display = progress::Display::new(run.quiet, targets.len());
     let job = target_args
         .index

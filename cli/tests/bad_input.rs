@@ -315,6 +315,13 @@ fn each_error_is_one_line_naming_the_file_with_its_exit_code_and_targets_untouch
             names: s(&d.join("none*.wim")),
             says: "no file matches",
         },
+        Case {
+            name: "--index without a WIM target",
+            args: with(h(), &["--cert", &good, "--index", "1"]),
+            code: 2,
+            names: "--index selects images of WIM files".into(),
+            says: "--wim",
+        },
     ];
     for case in &cases {
         let out = bin().args(&case.args).output().unwrap();
