@@ -1,5 +1,8 @@
 //! `inject-root`: make offline Windows boot images trust a root certificate.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 mod args;
 mod demo;
 mod output;

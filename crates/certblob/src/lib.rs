@@ -5,6 +5,7 @@
 //! The library reports problems as data ([`Finding`]s, [`Error`]s); it never prints.
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod blob;
 mod certificate;

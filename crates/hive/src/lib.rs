@@ -4,7 +4,8 @@
 //! cell access (`cell`), one module per on-disk record (base block, nk, vk, lists, sk, db),
 //! the allocator, and the friendly [`Hive`] / [`Key`] / [`Value`] API with its edit operations.
 
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod alloc;
 mod base_block;

@@ -21,6 +21,9 @@
 //! # }
 //! ```
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 mod cache;
 mod edit;
 pub mod error;
