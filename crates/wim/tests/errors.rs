@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -154,10 +155,27 @@ fn read_only_file() {
         Err(Error::ReadOnly { .. })
     ));
     assert_eq!(file_hash(&flagged), h);
-    // A WIM on a read-only mount.
+    // A WIM on a read-only mount (as root), or without write permission (as another user, who
+    // cannot mount but whom file permissions do stop).
     let mnt = dir.path().join("mnt");
-    let m = Mount::tmpfs(&mnt, "8m")
-        .unwrap_or_else(|e| panic!("read-only test needs mount (root): {e}"));
+    let m = match Mount::tmpfs(&mnt, "8m") {
+        Ok(m) => m,
+        Err(e) => {
+            let ro = dir.path().join("no-write-permission.wim");
+            std::fs::copy(&path, &ro).unwrap();
+            std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o444)).unwrap();
+            if std::fs::OpenOptions::new().write(true).open(&ro).is_ok() {
+                panic!("read-only test: cannot mount a tmpfs ({e}) and permissions do not stop this user");
+            }
+            let h = file_hash(&ro);
+            assert!(matches!(
+                Wim::open_for_update(&ro),
+                Err(Error::ReadOnly { .. })
+            ));
+            assert_eq!(file_hash(&ro), h);
+            return;
+        }
+    };
     let ro = mnt.join("t.wim");
     std::fs::copy(&path, &ro).unwrap();
     m.remount_ro();
