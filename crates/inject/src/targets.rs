@@ -117,9 +117,9 @@ pub fn in_wim_label(wim: &Path, index: u32, path: &str) -> PathBuf {
     PathBuf::from(format!("{}:{index}:{path}", wim.display()))
 }
 
-/// Refuses up front to replace a file marked read-only: the atomic rename would otherwise
-/// silently replace it.
-fn check_writable(path: &Path) -> Result<(), Error> {
+/// Refuses to change a file whose permission bits say read-only: the atomic rename (or, for a
+/// WIM, a process running as root) would otherwise silently bypass them.
+pub(crate) fn check_writable(path: &Path) -> Result<(), Error> {
     let metadata = fs::metadata(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,

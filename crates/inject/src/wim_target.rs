@@ -11,7 +11,7 @@ use crate::process::{process_hive, HiveInput, Work};
 use crate::progress::ProgressKind;
 use crate::report::{ImageReport, TargetReport};
 use crate::target::LOG_SUFFIXES;
-use crate::targets::{in_wim_label, mutating};
+use crate::targets::{check_writable, in_wim_label, mutating};
 
 /// Processes the WIM at `path`, filling `report`.
 pub fn process_wim(
@@ -77,6 +77,8 @@ pub fn process_wim(
     if !mutating(work) || staged.is_empty() || !report.ok() {
         return Ok(());
     }
+    // Root may write a file whose permission bits say read-only; an admin who set them meant it.
+    check_writable(path)?;
     for (index, edited, log_fixes) in &staged {
         let Some(bytes) = &edited.new_bytes else {
             continue;
