@@ -159,7 +159,9 @@ impl Job {
             ));
         }
         let now = self.now_unix.unwrap_or_else(now_unix);
-        let inputs = self.load_inputs(now)?;
+        let mut inputs = self.load_inputs(now)?;
+        let (unique, duplicates) = crate::target::distinct_files(&self.targets);
+        inputs.warnings.extend(duplicates);
         let (ops, expected) = self.plan(&inputs)?;
         let cache = EditCache::default();
         let work = Work {
@@ -177,7 +179,7 @@ impl Job {
             .build()
             .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
         let reports = pool.install(|| {
-            self.targets
+            unique
                 .par_iter()
                 .enumerate()
                 .map(|(i, target)| targets::process_target(&work, i, target))

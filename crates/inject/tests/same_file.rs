@@ -1,0 +1,63 @@
+//! Data safety: one file named twice (different spellings of its path, or a `--mount` dir and
+//! the `--hive` inside it) is processed once, and a WIM whose permission bits say read-only is
+//! never changed (root ignores the bits, so the library has to).
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use inject::{Job, Operation, Target};
+use sha2::{Digest, Sha256};
+
+fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
+}
+
+fn sha256(path: &Path) -> Vec<u8> {
+    Sha256::digest(std::fs::read(path).unwrap()).to_vec()
+}
+
+#[test]
+fn one_file_named_three_ways_is_processed_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("img/Windows/System32/config");
+    std::fs::create_dir_all(&config).unwrap();
+    let hive = config.join("SOFTWARE");
+    std::fs::copy(testdata().join("hives/offreg-testhive"), &hive).unwrap();
+    let dotted = config.join("../config/SOFTWARE");
+    let report = Job::new(Operation::Add)
+        .target(Target::Hive(hive.clone()))
+        .target(Target::Hive(dotted))
+        .target(Target::Mount(tmp.path().join("img")))
+        .certificate_file(testdata().join("certs/GTS_Root_R4.crt"))
+        .run(&|_| {})
+        .unwrap();
+    assert!(report.all_ok(), "{report:?}");
+    assert_eq!(report.targets.len(), 1, "{:?}", report.targets);
+    assert_eq!(report.targets[0].target, Target::Hive(hive));
+    assert_eq!(report.warnings.len(), 2, "{:?}", report.warnings);
+    assert!(
+        report.warnings[0].contains("same file"),
+        "{:?}",
+        report.warnings
+    );
+}
+
+#[test]
+fn read_only_wim_is_refused_and_left_unchanged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wim = tmp.path().join("boot.wim");
+    std::fs::copy(testdata().join("sample/boot.wim"), &wim).unwrap();
+    std::fs::set_permissions(&wim, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let before = sha256(&wim);
+    let report = Job::new(Operation::Add)
+        .target(Target::Wim(wim.clone()))
+        .certificate_file(testdata().join("certs/GTS_Root_R4.crt"))
+        .run(&|_| {})
+        .unwrap();
+    assert!(!report.all_ok());
+    let error = report.targets[0].error.as_deref().unwrap();
+    assert!(error.contains("read-only"), "{error}");
+    assert!(error.contains("boot.wim"), "{error}");
+    assert!(!report.targets[0].written);
+    assert_eq!(sha256(&wim), before);
+}
