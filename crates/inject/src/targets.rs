@@ -63,10 +63,15 @@ fn process_file(
     emit: &dyn Fn(ProgressKind),
 ) -> Result<(), Error> {
     emit(ProgressKind::Started { images: 1 });
+    // Through a symbolic link, the logs to look at are those beside the real file.
+    let file = fs::canonicalize(hive).map_err(|source| Error::Io {
+        path: hive.to_path_buf(),
+        source,
+    })?;
     if mutating(work) {
         check_writable(hive)?;
     }
-    let log_paths = find_logs(hive).map_err(|source| Error::Io {
+    let log_paths = find_logs(&file).map_err(|source| Error::Io {
         path: hive.to_path_buf(),
         source,
     })?;

@@ -7,12 +7,15 @@ use std::path::Path;
 
 use crate::error::Error;
 
-/// Replaces `path` by `bytes` atomically.
+/// Replaces `path` by `bytes` atomically. A symbolic link is followed: the file it points to is
+/// replaced and the link kept (renaming over the link would turn it into a copy).
 pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
     };
+    let resolved = fs::canonicalize(path).map_err(io)?;
+    let path = resolved.as_path();
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),

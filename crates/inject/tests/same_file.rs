@@ -61,3 +61,29 @@ fn read_only_wim_is_refused_and_left_unchanged() {
     assert!(!report.targets[0].written);
     assert_eq!(sha256(&wim), before);
 }
+
+#[test]
+fn hive_given_through_a_symlink_is_edited_and_the_link_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hive = tmp.path().join("SOFTWARE");
+    std::fs::copy(testdata().join("hives/offreg-testhive"), &hive).unwrap();
+    let before = sha256(&hive);
+    let link = tmp.path().join("link");
+    std::os::unix::fs::symlink(&hive, &link).unwrap();
+    let report = Job::new(Operation::Add)
+        .target(Target::Hive(link.clone()))
+        .certificate_file(testdata().join("certs/GTS_Root_R4.crt"))
+        .run(&|_| {})
+        .unwrap();
+    assert!(report.all_ok(), "{report:?}");
+    assert!(report.targets[0].written);
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_ne!(
+        sha256(&hive),
+        before,
+        "the file the link points to holds the edit"
+    );
+}
