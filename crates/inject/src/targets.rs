@@ -134,7 +134,7 @@ pub(crate) fn check_writable(path: &Path) -> Result<(), Error> {
             path: path.to_path_buf(),
             source: std::io::Error::new(
                 std::io::ErrorKind::PermissionDenied,
-                "the file is read-only; refusing to replace it",
+                "the file is read-only; refusing to change it",
             ),
         });
     }
