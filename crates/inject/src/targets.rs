@@ -35,8 +35,8 @@ pub fn process_target(work: &Work, index: usize, target: &Target) -> TargetRepor
         Target::Hive(path) => process_file(work, path, &mut report, &emit),
     };
     if let Err(e) = result {
+        // `written` stays true when the failure came after the write (emptying a stale log).
         report.error = Some(e.to_string());
-        report.written = false;
     }
     report.elapsed_ms = millis(started);
     emit(ProgressKind::Finished { ok: report.ok() });
