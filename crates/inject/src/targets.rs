@@ -11,7 +11,7 @@ use crate::process::{process_hive, HiveInput, Work};
 use crate::progress::{ProgressEvent, ProgressKind};
 use crate::report::{ImageReport, Operation, TargetReport};
 use crate::target::{find_logs, find_software_hive, Target};
-use crate::write::write_file_atomic;
+use crate::write::{write_file_atomic, FileState};
 
 /// Processes `target` (number `index` in the job) and returns its report; never fails as a whole.
 pub fn process_target(work: &Work, index: usize, target: &Target) -> TargetReport {
@@ -76,6 +76,7 @@ fn process_file(
         source,
     })?;
     let primary = read(hive)?;
+    let as_read = FileState::of(&file, &primary)?;
     let mut logs = [None, None];
     for (slot, path) in logs.iter_mut().zip(&log_paths) {
         if let Some(path) = path {
@@ -101,6 +102,7 @@ fn process_file(
     }
     let total = new_bytes.len() as u64;
     emit(ProgressKind::Writing { done: 0, total });
+    as_read.check_unchanged(&file)?;
     write_file_atomic(hive, new_bytes)?;
     report.written = true;
     report.bytes_written = total;

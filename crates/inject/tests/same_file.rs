@@ -87,3 +87,39 @@ fn hive_given_through_a_symlink_is_edited_and_the_link_kept() {
         "the file the link points to holds the edit"
     );
 }
+
+#[test]
+fn hive_changed_by_another_program_meanwhile_is_not_overwritten() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hive = tmp.path().join("SOFTWARE");
+    std::fs::copy(testdata().join("hives/offreg-testhive"), &hive).unwrap();
+    // Another writer (e.g. a second pipeline adding another root) finishes while we work:
+    // here it bumps the sequence numbers in the base block, as every registry writer does.
+    let other_write = || {
+        let mut bytes = std::fs::read(&hive).unwrap();
+        bytes[4] = bytes[4].wrapping_add(1);
+        bytes[8] = bytes[8].wrapping_add(1);
+        std::fs::write(&hive, &bytes).unwrap();
+    };
+    let report = Job::new(Operation::Add)
+        .target(Target::Hive(hive.clone()))
+        .certificate_file(testdata().join("certs/GTS_Root_R4.crt"))
+        .run(&|e| {
+            if matches!(e.kind, inject::ProgressKind::ImageDone { .. }) {
+                other_write();
+            }
+        })
+        .unwrap();
+    assert!(!report.all_ok());
+    assert!(!report.targets[0].written);
+    let error = report.targets[0].error.as_deref().unwrap();
+    assert!(error.contains("changed"), "{error}");
+    let now = std::fs::read(&hive).unwrap();
+    let original = std::fs::read(testdata().join("hives/offreg-testhive")).unwrap();
+    assert_eq!(now.len(), original.len());
+    assert_eq!(
+        now[4],
+        original[4].wrapping_add(1),
+        "the other write is kept"
+    );
+}
