@@ -65,30 +65,31 @@ impl FileState {
         })
     }
 
+    /// The state of `path` now (reads only its first bytes).
+    pub fn read(path: &Path) -> Result<FileState, Error> {
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = fs::File::open(path).map_err(io)?;
+        let mut head = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(&file, HEAD_LEN as u64), &mut head)
+            .map_err(io)?;
+        FileState::of(path, &head)
+    }
+
     /// Fails unless `path` still is as it was when read: replacing it would throw away what
     /// another program wrote in between.
     pub fn check_unchanged(&self, path: &Path) -> Result<(), Error> {
-        let changed = || Error::Io {
+        if FileState::read(path)? == *self {
+            return Ok(());
+        }
+        Err(Error::Io {
             path: path.to_path_buf(),
             source: std::io::Error::other(
                 "the file was changed by another program while we worked on it; \
                  nothing written, run again",
             ),
-        };
-        let mut head = Vec::new();
-        let file = fs::File::open(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        std::io::Read::read_to_end(&mut std::io::Read::take(&file, HEAD_LEN as u64), &mut head)
-            .map_err(|source| Error::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        if FileState::of(path, &head)? == *self {
-            Ok(())
-        } else {
-            Err(changed())
-        }
+        })
     }
 }

@@ -123,3 +123,38 @@ fn hive_changed_by_another_program_meanwhile_is_not_overwritten() {
         "the other write is kept"
     );
 }
+
+#[test]
+fn wim_committed_by_another_run_meanwhile_keeps_that_run_s_change() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wim = tmp.path().join("boot.wim");
+    std::fs::copy(testdata().join("sample/boot.wim"), &wim).unwrap();
+    let other = testdata().join("certs/ACCVRAIZ1.crt");
+    let done = std::sync::atomic::AtomicBool::new(false);
+    // A second pipeline adds another root to the same WIM and commits while we work.
+    let report = Job::new(Operation::Add)
+        .target(Target::Wim(wim.clone()))
+        .certificate_file(testdata().join("certs/GTS_Root_R4.crt"))
+        .run(&|e| {
+            if matches!(e.kind, inject::ProgressKind::ImageDone { .. })
+                && !done.swap(true, std::sync::atomic::Ordering::SeqCst)
+            {
+                let inner = Job::new(Operation::Add)
+                    .target(Target::Wim(wim.clone()))
+                    .certificate_file(&other)
+                    .run(&|_| {})
+                    .unwrap();
+                assert!(inner.all_ok(), "{inner:?}");
+            }
+        })
+        .unwrap();
+    assert!(!report.all_ok());
+    let error = report.targets[0].error.as_deref().unwrap();
+    assert!(error.contains("changed"), "{error}");
+    let verify = Job::new(Operation::Verify)
+        .target(Target::Wim(wim.clone()))
+        .certificate_file(&other)
+        .run(&|_| {})
+        .unwrap();
+    assert!(verify.all_ok() && !verify.verify_failed(), "{verify:?}");
+}
