@@ -14,9 +14,9 @@ use crate::inspect::Expected;
 use crate::process::Work;
 use crate::progress::ProgressEvent;
 use crate::report::{Operation, Report};
+use crate::run_target;
 use crate::stores;
 use crate::target::Target;
-use crate::targets;
 use crate::time::now_unix;
 
 /// One run of inject-root: what to do, on which targets, with which certificates.
@@ -182,7 +182,7 @@ impl Job {
             unique
                 .par_iter()
                 .enumerate()
-                .map(|(i, target)| targets::process_target(&work, i, target))
+                .map(|(i, target)| run_target::process_target(&work, i, target))
                 .collect()
         });
         Ok(Report {

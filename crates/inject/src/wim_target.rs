@@ -10,8 +10,8 @@ use crate::logs::LogFix;
 use crate::process::{process_hive, HiveInput, Work};
 use crate::progress::ProgressKind;
 use crate::report::{ImageReport, TargetReport};
+use crate::run_target::{check_writable, in_wim_label, mutating};
 use crate::target::LOG_SUFFIXES;
-use crate::targets::{check_writable, in_wim_label, mutating};
 use crate::write::FileState;
 
 /// Processes the WIM at `path`, filling `report`.
