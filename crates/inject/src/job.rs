@@ -175,7 +175,8 @@ impl Job {
             progress,
         };
         let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(self.jobs)
+            // 0 lets rayon pick (one per core); never more threads than targets.
+            .num_threads(self.jobs.min(unique.len()))
             .build()
             .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
         let reports = pool.install(|| {
