@@ -89,6 +89,12 @@ fn entry_line(report: &Report, e: &CertEntry) -> String {
 
 fn summary(report: &Report, target: &TargetReport) -> String {
     let seconds = target.elapsed_ms as f64 / 1000.0;
+    if !target.ok() && target.written {
+        return format!(
+            "FAILED after writing {} bytes ({seconds:.2} s)",
+            target.bytes_written
+        );
+    }
     if !target.ok() {
         return format!("FAILED, nothing written ({seconds:.2} s)");
     }

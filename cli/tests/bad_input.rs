@@ -71,6 +71,22 @@ fn each_error_is_one_line_naming_the_file_with_its_exit_code_and_targets_untouch
         .arg(d.join("leaf.key"))
         .arg("-out")
         .arg(&leaf));
+    // what admins hand over by mistake: the key, a PFX, a CSR
+    let key = d.join("leaf.key");
+    let pfx = d.join("leaf.pfx");
+    run(Command::new("openssl")
+        .args(["pkcs12", "-export", "-passout", "pass:x", "-in"])
+        .arg(&leaf)
+        .arg("-inkey")
+        .arg(&key)
+        .arg("-out")
+        .arg(&pfx));
+    let csr = d.join("leaf.csr");
+    run(Command::new("openssl")
+        .args(["req", "-new", "-subj", "/CN=leaf", "-key"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&csr));
     let bad_reg = d.join("bad.reg");
     fs::write(
         &bad_reg,
@@ -94,6 +110,10 @@ fn each_error_is_one_line_naming_the_file_with_its_exit_code_and_targets_untouch
     let mut perms = fs::metadata(&read_only).unwrap().permissions();
     perms.set_readonly(true);
     fs::set_permissions(&read_only, perms).unwrap();
+    let read_only_wim = make_wim(d, "read-only.wim", 1);
+    let mut perms = fs::metadata(&read_only_wim).unwrap().permissions();
+    perms.set_readonly(true);
+    fs::set_permissions(&read_only_wim, perms).unwrap();
     let fake_wim = d.join("fake.wim");
     fs::write(&fake_wim, "not a wim").unwrap();
     let empty_dir = d.join("empty-mount");
@@ -126,6 +146,7 @@ fn each_error_is_one_line_naming_the_file_with_its_exit_code_and_targets_untouch
         truncated_hive.clone(),
         dirty.clone(),
         read_only.clone(),
+        read_only_wim.clone(),
         fake_wim.clone(),
         corrupt_wim.clone(),
         nohive_wim.clone(),
@@ -165,6 +186,27 @@ fn each_error_is_one_line_naming_the_file_with_its_exit_code_and_targets_untouch
             code: 4,
             names: s(&leaf),
             says: "--force",
+        },
+        Case {
+            name: "private key as --cert",
+            args: with(h(), &["--cert", &s(&key)]),
+            code: 4,
+            names: s(&key),
+            says: "private key",
+        },
+        Case {
+            name: "PFX as --cert",
+            args: with(h(), &["--cert", &s(&pfx)]),
+            code: 4,
+            names: s(&pfx),
+            says: "PKCS#12",
+        },
+        Case {
+            name: "CSR as --cert",
+            args: with(h(), &["--cert", &s(&csr)]),
+            code: 4,
+            names: s(&csr),
+            says: "signing request",
         },
         Case {
             name: "bad .reg",
@@ -237,6 +279,30 @@ fn each_error_is_one_line_naming_the_file_with_its_exit_code_and_targets_untouch
             code: 1,
             names: s(&empty_dir),
             says: "Windows",
+        },
+        Case {
+            name: "read-only hive",
+            args: vec![
+                "--hive".into(),
+                s(&read_only),
+                "--cert".into(),
+                good.clone(),
+            ],
+            code: 1,
+            names: s(&read_only),
+            says: "read-only",
+        },
+        Case {
+            name: "read-only WIM",
+            args: vec![
+                "--wim".into(),
+                s(&read_only_wim),
+                "--cert".into(),
+                good.clone(),
+            ],
+            code: 1,
+            names: s(&read_only_wim),
+            says: "read-only",
         },
         Case {
             name: "not a WIM",

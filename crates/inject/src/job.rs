@@ -14,9 +14,9 @@ use crate::inspect::Expected;
 use crate::process::Work;
 use crate::progress::ProgressEvent;
 use crate::report::{Operation, Report};
+use crate::run_target;
 use crate::stores;
 use crate::target::Target;
-use crate::targets;
 use crate::time::now_unix;
 
 /// One run of inject-root: what to do, on which targets, with which certificates.
@@ -159,7 +159,9 @@ impl Job {
             ));
         }
         let now = self.now_unix.unwrap_or_else(now_unix);
-        let inputs = self.load_inputs(now)?;
+        let mut inputs = self.load_inputs(now)?;
+        let (unique, duplicates) = crate::target::distinct_files(&self.targets);
+        inputs.warnings.extend(duplicates);
         let (ops, expected) = self.plan(&inputs)?;
         let cache = EditCache::default();
         let work = Work {
@@ -173,14 +175,15 @@ impl Job {
             progress,
         };
         let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(self.jobs)
+            // 0 lets rayon pick (one per core); never more threads than targets.
+            .num_threads(self.jobs.min(unique.len()))
             .build()
             .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
         let reports = pool.install(|| {
-            self.targets
+            unique
                 .par_iter()
                 .enumerate()
-                .map(|(i, target)| targets::process_target(&work, i, target))
+                .map(|(i, target)| run_target::process_target(&work, i, target))
                 .collect()
         });
         Ok(Report {

@@ -27,21 +27,21 @@
 mod cache;
 mod edit;
 pub mod error;
-pub mod inputs;
-pub mod inspect;
+mod inputs;
+mod inspect;
 mod job;
 mod logs;
 mod process;
 pub mod progress;
-pub mod readback;
+mod readback;
 mod reg_input;
 pub mod report;
-pub mod stores;
+mod run_target;
+mod stores;
 pub mod target;
-mod targets;
 mod time;
 mod wim_target;
-pub mod write;
+mod write;
 
 pub use certblob::{Location, Store};
 pub use error::Error;

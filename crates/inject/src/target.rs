@@ -44,6 +44,42 @@ impl Target {
     }
 }
 
+/// The file a target writes, resolved (symlinks, `.` and `..`) so that two spellings of one
+/// file compare equal; `None` when it cannot be resolved (the target then fails on its own).
+fn resolved_file(target: &Target) -> Option<PathBuf> {
+    let file = match target {
+        Target::Wim(p) | Target::Hive(p) => p.clone(),
+        Target::Mount(dir) => find_software_hive(dir).ok()?,
+    };
+    fs::canonicalize(file).ok()
+}
+
+/// `targets` without those naming a file an earlier target already names (processing one file
+/// twice in parallel would race two writers), and one warning per target dropped.
+pub fn distinct_files(targets: &[Target]) -> (Vec<Target>, Vec<String>) {
+    let mut seen: Vec<(PathBuf, &Target)> = Vec::new();
+    let mut unique = Vec::new();
+    let mut warnings = Vec::new();
+    for target in targets {
+        match resolved_file(target) {
+            Some(file) => {
+                if let Some((_, first)) = seen.iter().find(|(f, _)| *f == file) {
+                    warnings.push(format!(
+                        "{}: same file as {}; processed once",
+                        target.path().display(),
+                        first.path().display()
+                    ));
+                    continue;
+                }
+                seen.push((file, target));
+                unique.push(target.clone());
+            }
+            None => unique.push(target.clone()),
+        }
+    }
+    (unique, warnings)
+}
+
 /// Finds `DIR/Windows/System32/config/SOFTWARE`, matching every component case-insensitively
 /// (images extracted on Linux keep Windows' mixed case, e.g. `windows/system32/CONFIG`).
 pub fn find_software_hive(dir: &Path) -> io::Result<PathBuf> {

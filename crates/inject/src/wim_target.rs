@@ -10,8 +10,9 @@ use crate::logs::LogFix;
 use crate::process::{process_hive, HiveInput, Work};
 use crate::progress::ProgressKind;
 use crate::report::{ImageReport, TargetReport};
+use crate::run_target::{check_writable, in_wim_label, mutating};
 use crate::target::LOG_SUFFIXES;
-use crate::targets::{in_wim_label, mutating};
+use crate::write::FileState;
 
 /// Processes the WIM at `path`, filling `report`.
 pub fn process_wim(
@@ -24,6 +25,9 @@ pub fn process_wim(
         path: path.to_path_buf(),
         detail: e.to_string(),
     };
+    // Taken before wimlib reads the file: a commit by another program after this point is
+    // seen before ours and ours is refused (wimlib would otherwise append over it).
+    let as_read = FileState::read(path)?;
     let mut wim = if mutating(work) {
         Wim::open_for_update(path)
     } else {
@@ -77,6 +81,9 @@ pub fn process_wim(
     if !mutating(work) || staged.is_empty() || !report.ok() {
         return Ok(());
     }
+    // Root may write a file whose permission bits say read-only; an admin who set them meant it.
+    check_writable(path)?;
+    as_read.check_unchanged(path)?;
     for (index, edited, log_fixes) in &staged {
         let Some(bytes) = &edited.new_bytes else {
             continue;

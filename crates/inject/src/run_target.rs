@@ -11,7 +11,7 @@ use crate::process::{process_hive, HiveInput, Work};
 use crate::progress::{ProgressEvent, ProgressKind};
 use crate::report::{ImageReport, Operation, TargetReport};
 use crate::target::{find_logs, find_software_hive, Target};
-use crate::write::write_file_atomic;
+use crate::write::{write_file_atomic, FileState};
 
 /// Processes `target` (number `index` in the job) and returns its report; never fails as a whole.
 pub fn process_target(work: &Work, index: usize, target: &Target) -> TargetReport {
@@ -35,8 +35,8 @@ pub fn process_target(work: &Work, index: usize, target: &Target) -> TargetRepor
         Target::Hive(path) => process_file(work, path, &mut report, &emit),
     };
     if let Err(e) = result {
+        // `written` stays true when the failure came after the write (emptying a stale log).
         report.error = Some(e.to_string());
-        report.written = false;
     }
     report.elapsed_ms = millis(started);
     emit(ProgressKind::Finished { ok: report.ok() });
@@ -63,14 +63,20 @@ fn process_file(
     emit: &dyn Fn(ProgressKind),
 ) -> Result<(), Error> {
     emit(ProgressKind::Started { images: 1 });
+    // Through a symbolic link, the logs to look at are those beside the real file.
+    let file = fs::canonicalize(hive).map_err(|source| Error::Io {
+        path: hive.to_path_buf(),
+        source,
+    })?;
     if mutating(work) {
         check_writable(hive)?;
     }
-    let log_paths = find_logs(hive).map_err(|source| Error::Io {
+    let log_paths = find_logs(&file).map_err(|source| Error::Io {
         path: hive.to_path_buf(),
         source,
     })?;
     let primary = read(hive)?;
+    let as_read = FileState::of(&file, &primary)?;
     let mut logs = [None, None];
     for (slot, path) in logs.iter_mut().zip(&log_paths) {
         if let Some(path) = path {
@@ -96,6 +102,7 @@ fn process_file(
     }
     let total = new_bytes.len() as u64;
     emit(ProgressKind::Writing { done: 0, total });
+    as_read.check_unchanged(&file)?;
     write_file_atomic(hive, new_bytes)?;
     report.written = true;
     report.bytes_written = total;
@@ -117,9 +124,9 @@ pub fn in_wim_label(wim: &Path, index: u32, path: &str) -> PathBuf {
     PathBuf::from(format!("{}:{index}:{path}", wim.display()))
 }
 
-/// Refuses up front to replace a file marked read-only: the atomic rename would otherwise
-/// silently replace it.
-fn check_writable(path: &Path) -> Result<(), Error> {
+/// Refuses to change a file whose permission bits say read-only: the atomic rename (or, for a
+/// WIM, a process running as root) would otherwise silently bypass them.
+pub(crate) fn check_writable(path: &Path) -> Result<(), Error> {
     let metadata = fs::metadata(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -129,7 +136,7 @@ fn check_writable(path: &Path) -> Result<(), Error> {
             path: path.to_path_buf(),
             source: std::io::Error::new(
                 std::io::ErrorKind::PermissionDenied,
-                "the file is read-only; refusing to replace it",
+                "the file is read-only; refusing to change it",
             ),
         });
     }
