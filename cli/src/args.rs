@@ -23,7 +23,8 @@ Examples:
 
 Exit codes:
   0  done (verify: every certificate present in every image)
-  1  some target failed (the others were processed; failed targets were not written)
+  1  some target failed (the others were processed; a failed target is not written,
+     unless the report says 'FAILED after writing')
   2  usage error (bad arguments)
   3  verify: some certificate is missing or malformed in some image
   4  input rejected before any target was touched (unreadable or refused certificate,
@@ -176,6 +177,10 @@ pub struct AddArgs {
     /// Show the plan; write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// WIM targets: rewrite the whole file (temporary file + rename) instead of appending the new
+    /// data; the WIM does not grow by the old hive's data on every change.
+    #[arg(long)]
+    pub rebuild: bool,
     /// Inject certificates certblob refuses (not a CA, expired...); findings become warnings.
     #[arg(long)]
     pub force: bool,
@@ -205,6 +210,10 @@ pub struct RemoveArgs {
     /// Show the plan; write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// WIM targets: rewrite the whole file (temporary file + rename) instead of appending the new
+    /// data; the WIM does not grow by the old hive's data on every change.
+    #[arg(long)]
+    pub rebuild: bool,
 }
 
 /// `verify`.

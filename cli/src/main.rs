@@ -54,7 +54,8 @@ fn run(cli: Cli) -> u8 {
                 .thumbprint
                 .iter()
                 .fold(job, |j, t| j.thumbprint(t.clone()))
-                .dry_run(a.dry_run);
+                .dry_run(a.dry_run)
+                .rebuild(a.rebuild);
             execute(job, &a.targets, &a.run)
         }
         Some(Command::Verify(a)) => {
@@ -91,7 +92,10 @@ fn add(a: AddArgs) -> u8 {
     let Some(job) = with_store(Job::new(Operation::Add), &a.store) else {
         return EXIT_USAGE;
     };
-    let job = with_certs(job, &a.certs).dry_run(a.dry_run).force(a.force);
+    let job = with_certs(job, &a.certs)
+        .dry_run(a.dry_run)
+        .rebuild(a.rebuild)
+        .force(a.force);
     execute(job, &a.targets, &a.run)
 }
 

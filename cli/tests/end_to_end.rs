@@ -4,6 +4,7 @@
 mod common;
 
 use std::fs;
+use std::process::Command;
 
 use common::*;
 use predicates::prelude::*;
@@ -455,4 +456,43 @@ fn list_flags_a_key_whose_name_is_not_the_certificate_thumbprint() {
         .assert()
         .code(3)
         .stdout(predicate::str::contains("MALFORMED"));
+}
+
+#[test]
+fn rebuild_rewrites_the_wim_without_the_old_hive_data() {
+    need("wimlib-imagex", "wimtools");
+    let tmp = tempfile::tempdir().unwrap();
+    let appended = make_wim(tmp.path(), "appended.wim", 2);
+    let rebuilt = tmp.path().join("rebuilt.wim");
+    std::fs::copy(&appended, &rebuilt).unwrap();
+    let root = cert("GTS_Root_R4.crt");
+    let thumbprint = openssl_thumbprint(&root);
+    for (wim, extra) in [(&appended, None), (&rebuilt, Some("--rebuild"))] {
+        let mut cmd = bin();
+        cmd.arg("--wim")
+            .arg(wim)
+            .arg("--cert")
+            .arg(&root)
+            .arg("--quiet");
+        cmd.args(extra);
+        cmd.assert().success();
+        run(Command::new("wimlib-imagex").arg("verify").arg(wim));
+        for index in 1..=2 {
+            let dir = tmp
+                .path()
+                .join(format!("x-{}-{index}", extra.unwrap_or("append")));
+            std::fs::create_dir_all(&dir).unwrap();
+            let hive = extract_hive(wim, index, &dir);
+            let blob = hivex_blob(&hive, &authroot_key(&thumbprint)).expect("Blob present");
+            assert!(contains(&blob, &der(&root)));
+        }
+    }
+    // Appending keeps the old hive resource in the file; a rebuild does not.
+    let size = |p: &std::path::Path| std::fs::metadata(p).unwrap().len();
+    assert!(
+        size(&rebuilt) < size(&appended),
+        "rebuilt {} bytes, appended {} bytes",
+        size(&rebuilt),
+        size(&appended)
+    );
 }

@@ -41,6 +41,7 @@ pub struct Job {
     store: Store,
     location: Location,
     dry_run: bool,
+    rebuild: bool,
     force: bool,
     jobs: usize,
     indexes: Vec<u32>,
@@ -60,6 +61,7 @@ impl Job {
             store: Store::AuthRoot,
             location: Location::Machine,
             dry_run: false,
+            rebuild: false,
             force: false,
             jobs: 0,
             indexes: Vec::new(),
@@ -123,6 +125,14 @@ impl Job {
         self
     }
 
+    /// Rewrite each changed WIM as a whole (temporary file in the same directory, fsync, rename)
+    /// instead of appending the new data and switching the header. Slower, but the WIM does not
+    /// keep the old hive's data (no growth on every run) and there is no power-loss window.
+    pub fn rebuild(mut self, rebuild: bool) -> Job {
+        self.rebuild = rebuild;
+        self
+    }
+
     /// Inject certificates that certblob refuses (not a CA, expired...), keeping the findings as
     /// warnings.
     pub fn force(mut self, force: bool) -> Job {
@@ -170,6 +180,7 @@ impl Job {
             ops_digest: ops_digest(&ops),
             expected: &expected,
             dry_run: self.dry_run,
+            rebuild: self.rebuild,
             indexes: &self.indexes,
             cache: &cache,
             progress,

@@ -23,6 +23,8 @@ pub struct Work<'a> {
     pub expected: &'a [Expected],
     /// Plan only.
     pub dry_run: bool,
+    /// WIM targets: rewrite the whole file instead of appending.
+    pub rebuild: bool,
     /// WIM image indexes to restrict to (empty: all).
     pub indexes: &'a [u32],
     /// The batch's edit cache.

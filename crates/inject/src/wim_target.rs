@@ -109,7 +109,13 @@ pub fn process_wim(
         })
     };
     let stats = wim
-        .commit(&CommitOptions::default(), Some(&mut on_progress))
+        .commit(
+            &CommitOptions {
+                rebuild: work.rebuild,
+                ..CommitOptions::default()
+            },
+            Some(&mut on_progress),
+        )
         .map_err(wim_error)?;
     report.written = true;
     // Appending writes the new data after the old; a rebuild writes the whole file.
