@@ -2,8 +2,8 @@
 //! by benches/tools/make-big-hive.sh (hivex, Debian package libhivex-bin). Checks correctness
 //! with nt-hive and that the edit touches few bytes; prints timings (never asserted).
 
-mod core_common;
-use core_common::*;
+mod common;
+use common::*;
 use hive::{Hive, ValueType};
 use std::time::Instant;
 

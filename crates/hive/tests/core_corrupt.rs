@@ -1,8 +1,8 @@
 //! Bad input: every kind of damage gives a typed error with the file offset, never a panic, and a
 //! failed edit leaves the hive exactly as it was.
 
-mod core_common;
-use core_common::*;
+mod common;
+use common::*;
 use hive::{Error, Hive, ValueType};
 
 fn u32_at(b: &[u8], at: usize) -> u32 {

@@ -1,7 +1,7 @@
 //! Editing the offreg-written test hive, checked with the independent nt-hive reader.
 
-mod core_common;
-use core_common::*;
+mod common;
+use common::*;
 use hive::{Hive, ValueType};
 
 const CERTS: &str = "Microsoft\\SystemCertificates\\AuthRoot\\Certificates";

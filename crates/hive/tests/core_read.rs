@@ -1,8 +1,8 @@
 //! Reading the offreg-written test hive: every key and value agrees with nt-hive, every value
 //! type and big data read correctly, round trips keep everything.
 
-mod core_common;
-use core_common::*;
+mod common;
+use common::*;
 use hive::{Hive, ValueType};
 
 #[test]

@@ -115,7 +115,7 @@ fn root_nk(b: &[u8]) -> usize {
 
 #[test]
 fn truncated_files() {
-    let h = real_hive_bytes();
+    let h = testhive();
     for len in [
         0,
         3,
@@ -137,7 +137,7 @@ fn truncated_files() {
 
 #[test]
 fn wrong_signatures() {
-    let h = real_hive_bytes();
+    let h = testhive();
     let mut b = h.clone();
     b[0..4].copy_from_slice(b"regx");
     let e = must_fail("base block signature", b);
@@ -164,7 +164,7 @@ fn wrong_signatures() {
 
 #[test]
 fn bad_checksum() {
-    let mut b = real_hive_bytes();
+    let mut b = testhive();
     b[508] ^= 0xFF;
     let e = must_fail("base block checksum", b);
     assert!(matches!(e.inner(), Error::BadChecksum { .. }), "{e:?}");
@@ -173,7 +173,7 @@ fn bad_checksum() {
 
 #[test]
 fn out_of_range_offsets() {
-    let h = real_hive_bytes();
+    let h = testhive();
     let mut b = h.clone();
     wr(&mut b, 36, 0x7FFF_FFF0);
     fix_checksum(&mut b);
@@ -215,7 +215,7 @@ fn lh_hash(name: &str) -> u32 {
 /// The real hive with the root's first subkey entry pointing back at the root, its hash fixed
 /// so that a name lookup of the root's own name finds it.
 fn root_loop() -> (Vec<u8>, String) {
-    let mut b = real_hive_bytes();
+    let mut b = testhive();
     let root_name = Hive::from_bytes(b.clone()).unwrap().root().unwrap().name();
     let root_off = rd(&b, 36);
     let nk = root_nk(&b);
@@ -242,7 +242,7 @@ fn cycle_in_subkey_list_is_refused_by_delete_key() {
 
 #[test]
 fn index_root_containing_itself() {
-    let mut b = real_hive_bytes();
+    let mut b = testhive();
     let nk = root_nk(&b);
     let list_off = rd(&b, nk + 28);
     let list = 4096 + list_off as usize + 4;
@@ -272,7 +272,7 @@ fn cycle_in_subkey_list_stops_a_walk() {
 
 #[test]
 fn absurd_sizes() {
-    let h = real_hive_bytes();
+    let h = testhive();
     // Cell size 0 for the first cell (a naive cell walk would never advance).
     let mut b = h.clone();
     wr(&mut b, 4096 + 32, 0);

@@ -45,7 +45,7 @@ fn seq(bytes: &[u8]) -> u32 {
 fn open_refuses_newer_log_data() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("SOFTWARE");
-    let primary = real_hive_bytes();
+    let primary = testhive();
     std::fs::write(&path, &primary).unwrap();
     std::fs::write(dir.path().join("SOFTWARE.LOG1"), []).unwrap();
     std::fs::write(
@@ -72,7 +72,7 @@ fn open_refuses_newer_log_data() {
 fn stale_logs_are_accepted_and_emptied_after_write() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("SOFTWARE");
-    let mut primary = real_hive_bytes();
+    let mut primary = testhive();
     // Make the primary newer than the log: sequence 10 vs a log entry 9.
     primary[4..8].copy_from_slice(&10u32.to_le_bytes());
     primary[8..12].copy_from_slice(&10u32.to_le_bytes());

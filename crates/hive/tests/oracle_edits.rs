@@ -67,8 +67,8 @@ fn edited(edit: impl FnOnce(&mut Hive)) -> (tempfile::TempDir, PathBuf, PathBuf)
     let dir = tempfile::tempdir().expect("tempdir");
     let orig = dir.path().join("orig");
     let new = dir.path().join("new");
-    std::fs::write(&orig, real_hive_bytes()).expect("write orig");
-    let mut h = Hive::from_bytes(real_hive_bytes()).expect("from_bytes");
+    std::fs::write(&orig, testhive()).expect("write orig");
+    let mut h = Hive::from_bytes(testhive()).expect("from_bytes");
     edit(&mut h);
     assert!(h.is_modified());
     std::fs::write(&new, h.into_bytes()).expect("write new");

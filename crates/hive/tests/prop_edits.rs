@@ -193,7 +193,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 200, ..ProptestConfig::default() })]
     #[test]
     fn random_edits_match_model(ops in prop::collection::vec(op(), 1..14)) {
-        let original = real_hive_bytes();
+        let original = testhive();
         let rest_before = nt_hive_dump(&original);
         let mut bytes = original;
         let mut model = Model::new();

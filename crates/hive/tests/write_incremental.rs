@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{real_hive_bytes, require};
+use common::{require, testhive};
 use hive::{Hive, ValueType};
 
 const CLOCK: u64 = 133_000_000_000_000_000;
@@ -34,7 +34,7 @@ fn edit(h: &mut Hive, round: u8) {
 
 /// The image the in-memory path gives for the same rounds of edits.
 fn twin(rounds: &[u8]) -> Vec<u8> {
-    let mut h = Hive::from_bytes(real_hive_bytes()).unwrap();
+    let mut h = Hive::from_bytes(testhive()).unwrap();
     for &r in rounds {
         edit(&mut h, r);
         h.to_bytes();
@@ -58,7 +58,7 @@ fn hivexget(path: &Path, key: &str, value: &str) -> Vec<u8> {
 fn writing_back_to_the_opened_file_gives_the_in_memory_image() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("SOFTWARE");
-    std::fs::write(&path, real_hive_bytes()).unwrap();
+    std::fs::write(&path, testhive()).unwrap();
     let mut h = Hive::open(&path).unwrap();
     edit(&mut h, 1);
     h.write_atomic(&path).unwrap();
@@ -81,11 +81,11 @@ fn writing_back_to_the_opened_file_gives_the_in_memory_image() {
 fn a_file_changed_after_open_is_not_patched_but_replaced_by_the_image() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("SOFTWARE");
-    std::fs::write(&path, real_hive_bytes()).unwrap();
+    std::fs::write(&path, testhive()).unwrap();
     let mut h = Hive::open(&path).unwrap();
     edit(&mut h, 1);
     // Another program rewrites the file (same size, different bytes deep inside).
-    let mut other = real_hive_bytes();
+    let mut other = testhive();
     let mid = other.len() / 2;
     other[mid] ^= 0xFF;
     std::thread::sleep(std::time::Duration::from_millis(20));
@@ -99,12 +99,12 @@ fn writing_to_another_path_writes_the_whole_image_and_keeps_the_source() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("SOFTWARE");
     let out = dir.path().join("SOFTWARE.new");
-    std::fs::write(&path, real_hive_bytes()).unwrap();
+    std::fs::write(&path, testhive()).unwrap();
     let mut h = Hive::open(&path).unwrap();
     edit(&mut h, 1);
     h.write_atomic(&out).unwrap();
     assert!(std::fs::read(&out).unwrap() == twin(&[1]));
-    assert!(std::fs::read(&path).unwrap() == real_hive_bytes());
+    assert!(std::fs::read(&path).unwrap() == testhive());
     // The source is still the file as read: writing back to it later patches it correctly.
     edit(&mut h, 2);
     h.write_atomic(&path).unwrap();

@@ -1,6 +1,7 @@
 //! Helpers shared by the oracle tests: run independent tools (hivexregedit/hivexget from hivex,
 //! regfexport from libregf, the nt-hive crate) on a hive file and turn their output into a
-//! comparable dump: key path -> set of value records, each tool in its own notation.
+//! comparable dump: key path -> set of value records, each tool in its own notation; and
+//! whole-tree snapshots taken through this crate and through nt-hive, for the core tests.
 #![allow(dead_code)] // each test binary uses a different subset
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,7 +19,7 @@ pub fn testdata(rel: &str) -> PathBuf {
 }
 
 /// The real offreg-written hive.
-pub fn real_hive_bytes() -> Vec<u8> {
+pub fn testhive() -> Vec<u8> {
     std::fs::read(testdata("hives/offreg-testhive")).expect("testdata/hives/offreg-testhive")
 }
 
@@ -125,43 +126,19 @@ pub fn regfinfo_ok(hive: &Path) {
 /// Full dump through the nt-hive crate (validating base block parse). Value record:
 /// `name|type|hex data`.
 pub fn nt_hive_dump(bytes: &[u8]) -> Dump {
-    let hive = nt_hive::Hive::new(bytes).expect("nt-hive accepts the hive");
-    let root = hive.root_key_node().expect("nt-hive: root key");
-    let mut dump = Dump::new();
-    let mut stack = vec![(String::new(), root)];
-    while let Some((path, key)) = stack.pop() {
-        let mut values = BTreeSet::new();
-        if let Some(vs) = key.values() {
-            for v in vs.expect("nt-hive: values list") {
-                let v = v.expect("nt-hive: value");
-                let name = v.name().expect("nt-hive: value name").to_string_lossy();
-                let ty = match v.data_type() {
-                    Ok(t) => format!("{}", t as u32),
-                    Err(_) => "unsupported".to_string(),
-                };
-                let data = v
-                    .data()
-                    .expect("nt-hive: data")
-                    .into_vec()
-                    .expect("nt-hive: data bytes");
-                values.insert(format!("{name}|{ty}|{}", hex(&data)));
-            }
-        }
-        dump.insert(path.clone(), values);
-        if let Some(subkeys) = key.subkeys() {
-            for sk in subkeys.expect("nt-hive: subkeys list") {
-                let sk = sk.expect("nt-hive: subkey");
-                let name = sk.name().expect("nt-hive: key name").to_string_lossy();
-                let child = if path.is_empty() {
-                    name
-                } else {
-                    format!("{path}\\{name}")
-                };
-                stack.push((child, sk));
-            }
-        }
-    }
-    dump
+    snap_nt(bytes)
+        .into_iter()
+        .map(|(path, (_, values))| {
+            let records = values
+                .into_iter()
+                .map(|(name, ty, data)| {
+                    let ty = ty.map_or_else(|| "unsupported".to_string(), |t| t.to_string());
+                    format!("{name}|{ty}|{}", hex(&data))
+                })
+                .collect();
+            (path, records)
+        })
+        .collect()
 }
 
 /// Lower-case hex of bytes.
@@ -199,4 +176,90 @@ pub fn all_dumps(hive: &Path) -> AllDumps {
         regf: regf_dump(hive),
         nt: nt_hive_dump(&bytes),
     }
+}
+
+/// One value: name, type code (None when nt-hive does not know the type), data.
+pub type ValueSnap = (String, Option<u32>, Vec<u8>);
+/// Whole tree: key path -> (key name, values sorted by name).
+pub type TreeSnap = BTreeMap<String, (String, Vec<ValueSnap>)>;
+
+/// Snapshot of every key and value, read with this crate.
+pub fn snap_ours(bytes: &[u8]) -> TreeSnap {
+    let hive = hive::Hive::from_bytes(bytes.to_vec()).expect("our reader opens the hive");
+    let mut out = TreeSnap::new();
+    let mut stack = vec![hive.root().expect("root")];
+    while let Some(k) = stack.pop() {
+        let mut vals: Vec<ValueSnap> = k
+            .values()
+            .expect("values")
+            .iter()
+            .map(|v| {
+                (
+                    v.name(),
+                    Some(v.value_type().code()),
+                    v.data().expect("value data"),
+                )
+            })
+            .collect();
+        vals.sort();
+        out.insert(k.path(), (k.name(), vals));
+        stack.extend(k.subkeys().expect("subkeys"));
+    }
+    out
+}
+
+/// Snapshot of every key and value, read with nt-hive (after its own validation).
+pub fn snap_nt(bytes: &[u8]) -> TreeSnap {
+    let hive = nt_hive::Hive::new(bytes).expect("nt-hive accepts the hive");
+    let mut out = TreeSnap::new();
+    let root = hive.root_key_node().expect("nt-hive root");
+    let mut stack = vec![(String::new(), root)];
+    while let Some((path, k)) = stack.pop() {
+        let name = k.name().expect("nt-hive key name").to_string_lossy();
+        let mut vals = Vec::new();
+        if let Some(values) = k.values() {
+            for v in values.expect("nt-hive values") {
+                let v = v.expect("nt-hive value");
+                let ty = v.data_type().ok().map(|t| t as u32);
+                let data = v
+                    .data()
+                    .expect("nt-hive data")
+                    .into_vec()
+                    .expect("nt-hive bytes");
+                vals.push((
+                    v.name().expect("nt-hive value name").to_string_lossy(),
+                    ty,
+                    data,
+                ));
+            }
+        }
+        vals.sort();
+        if let Some(subs) = k.subkeys() {
+            for s in subs.expect("nt-hive subkeys") {
+                let s = s.expect("nt-hive subkey");
+                let sname = s.name().expect("nt-hive subkey name").to_string_lossy();
+                let spath = if path.is_empty() {
+                    sname
+                } else {
+                    format!("{path}\\{sname}")
+                };
+                stack.push((spath, s));
+            }
+        }
+        out.insert(path, (name, vals));
+    }
+    out
+}
+
+/// Our snapshot with type codes nt-hive does not know replaced by None, for comparison.
+pub fn comparable(ours: &TreeSnap) -> TreeSnap {
+    ours.iter()
+        .map(|(p, (n, vals))| {
+            let vals = vals
+                .iter()
+                .map(|(vn, ty, d)| (vn.clone(), ty.filter(|&t| t <= 11), d.clone()))
+                .collect();
+            (p.clone(), (n.clone(), vals))
+        })
+        .collect()
 }
