@@ -55,7 +55,7 @@ fn bench(c: &mut Criterion) {
                 let mut h = Hive::from_bytes(input).expect("from_bytes");
                 h.set_value(KEY, "Blob", ValueType::Binary, &blob)
                     .expect("set_value");
-                h.into_bytes()
+                h.into_bytes().expect("into_bytes")
             },
             BatchSize::PerIteration,
         )

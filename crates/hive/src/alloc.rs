@@ -13,6 +13,7 @@ use crate::base_block;
 use crate::cell::{allocated, le_u32, BINS_START};
 use crate::error::{Error, Result};
 use crate::hive::Hive;
+use crate::image::Image;
 
 /// Size unit of hbins.
 const HBIN_UNIT: u32 = 4096;
@@ -48,10 +49,21 @@ impl FreeIndex {
         Some(size)
     }
 
-    /// Walks and validates every hbin header; no cell is scanned yet.
-    pub fn new(bytes: &[u8], bins_size: u32) -> Result<FreeIndex> {
+    /// Walks and validates every hbin header; no cell is scanned yet. The hbins of a paged
+    /// image were walked (with the same checks) when it was opened: only hbins appended since
+    /// are walked here.
+    pub fn new(bytes: &Image, bins_size: u32) -> Result<FreeIndex> {
         let mut idx = FreeIndex::default();
         let mut pos: u32 = 0;
+        if let Some(dir) = bytes.bin_directory() {
+            pos = dir
+                .starts
+                .last()
+                .zip(dir.sizes.last())
+                .map_or(0, |(s, z)| s + z);
+            idx.bins = dir.starts;
+            idx.bin_sizes = dir.sizes;
+        }
         while pos < bins_size {
             let at = BINS_START + pos as usize;
             let sig = bytes.get(at..at + 4).unwrap_or(&[]);
@@ -96,17 +108,21 @@ impl FreeIndex {
     }
 
     /// Scans (and validates) the cell headers of hbin `i` into the index, once.
-    fn scan_bin(&mut self, bytes: &[u8], i: usize) -> Result<()> {
+    fn scan_bin(&mut self, bytes: &Image, i: usize) -> Result<()> {
         if self.scanned.get(i).copied().unwrap_or(true) {
             return Ok(());
         }
         let (pos, size) = (self.bins[i], self.bin_sizes[i]);
         let end = pos + size;
+        let bin_at = BINS_START + pos as usize;
+        let bin = bytes
+            .get(bin_at..bin_at + size as usize)
+            .unwrap_or_default();
         let mut c = pos + HBIN_HEADER;
         let mut found = Vec::new();
         while c < end {
             let cat = BINS_START + c as usize;
-            let raw = le_u32(bytes, cat).unwrap_or(0) as i32;
+            let raw = le_u32(bin, (c - pos) as usize).unwrap_or(0) as i32;
             let csize = raw.unsigned_abs();
             if csize < 8 || csize % 8 != 0 || u64::from(c) + u64::from(csize) > u64::from(end) {
                 return Err(Error::corrupt(
@@ -128,7 +144,7 @@ impl FreeIndex {
 
     /// Best-fit free cell of at least `need` bytes: among the scanned hbins first, then
     /// scanning further hbins backwards from the last until one holds a fit.
-    fn find(&mut self, bytes: &[u8], need: u32) -> Result<Option<(u32, u32)>> {
+    fn find(&mut self, bytes: &Image, need: u32) -> Result<Option<(u32, u32)>> {
         let mut below = self.cursor;
         loop {
             if let Some(&f) = self.by_size.range((need, 0)..).next() {
@@ -159,7 +175,7 @@ impl FreeIndex {
 
     /// A full scan of every hbin: the index as if every hbin had been searched.
     #[cfg(test)]
-    pub fn scan(bytes: &[u8], bins_size: u32) -> Result<FreeIndex> {
+    pub fn scan(bytes: &Image, bins_size: u32) -> Result<FreeIndex> {
         let mut idx = FreeIndex::new(bytes, bins_size)?;
         for i in 0..idx.bins.len() {
             idx.scan_bin(bytes, i)?;
@@ -237,7 +253,7 @@ impl Hive {
         let start = BINS_START + old as usize;
         let end = start + size as usize;
         if self.bytes.len() < end {
-            self.bytes.resize(end, 0);
+            self.bytes.resize(end);
         }
         let mut bin = vec![0u8; size as usize];
         bin[0..4].copy_from_slice(b"hbin");

@@ -46,6 +46,11 @@ fn field(bytes: &[u8], pos: usize) -> u32 {
 
 /// Validates the base block of `bytes` (which must be a whole hive file).
 pub(crate) fn parse(bytes: &[u8]) -> Result<BaseBlock> {
+    parse_with_len(bytes, bytes.len())
+}
+
+/// Validates the base block at the start of `bytes`, of a file `file_len` bytes long.
+pub(crate) fn parse_with_len(bytes: &[u8], file_len: usize) -> Result<BaseBlock> {
     if bytes.len() < SIZE {
         return Err(Error::Truncated {
             offset: 0,
@@ -91,7 +96,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<BaseBlock> {
             format!("hive bins data size {bins_size:#x} is not a positive multiple of 4096"),
         ));
     }
-    let available = bytes.len() - SIZE;
+    let available = file_len.saturating_sub(SIZE);
     if (bins_size as usize) > available {
         return Err(Error::Truncated {
             offset: SIZE as u64,

@@ -5,6 +5,7 @@
 //! 4-byte header, is a multiple of 8 and the cell is 8-byte aligned.
 
 use crate::error::{Error, Result};
+use crate::image::{Bytes, Image};
 
 /// File offset of the hive bins data (the base block is 4096 bytes).
 pub(crate) const BINS_START: usize = 4096;
@@ -17,20 +18,20 @@ pub(crate) fn file_off(cell: u32) -> u64 {
 }
 
 /// Reads a little-endian u16 at `pos` if it is in bounds.
-pub(crate) fn le_u16(bytes: &[u8], pos: usize) -> Option<u16> {
-    let b = bytes.get(pos..pos.checked_add(2)?)?;
+pub(crate) fn le_u16<B: Bytes + ?Sized>(bytes: &B, pos: usize) -> Option<u16> {
+    let b = bytes.range(pos..pos.checked_add(2)?)?;
     Some(u16::from_le_bytes([b[0], b[1]]))
 }
 
 /// Reads a little-endian u32 at `pos` if it is in bounds.
-pub(crate) fn le_u32(bytes: &[u8], pos: usize) -> Option<u32> {
-    let b = bytes.get(pos..pos.checked_add(4)?)?;
+pub(crate) fn le_u32<B: Bytes + ?Sized>(bytes: &B, pos: usize) -> Option<u32> {
+    let b = bytes.range(pos..pos.checked_add(4)?)?;
     Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 /// Reads a little-endian u64 at `pos` if it is in bounds.
-pub(crate) fn le_u64(bytes: &[u8], pos: usize) -> Option<u64> {
-    let b = bytes.get(pos..pos.checked_add(8)?)?;
+pub(crate) fn le_u64<B: Bytes + ?Sized>(bytes: &B, pos: usize) -> Option<u64> {
+    let b = bytes.range(pos..pos.checked_add(8)?)?;
     let mut a = [0u8; 8];
     a.copy_from_slice(b);
     Some(u64::from_le_bytes(a))
@@ -68,19 +69,19 @@ impl Cell {
     }
 
     /// Reads a u16 field at `rel` inside the cell data.
-    pub fn u16(&self, bytes: &[u8], rel: usize, what: &'static str) -> Result<u16> {
+    pub fn u16(&self, bytes: &Image, rel: usize, what: &'static str) -> Result<u16> {
         self.field(rel, 2, what)?;
         le_u16(bytes, self.start + rel).ok_or_else(|| self.short(rel, 2, what))
     }
 
     /// Reads a u32 field at `rel` inside the cell data.
-    pub fn u32(&self, bytes: &[u8], rel: usize, what: &'static str) -> Result<u32> {
+    pub fn u32(&self, bytes: &Image, rel: usize, what: &'static str) -> Result<u32> {
         self.field(rel, 4, what)?;
         le_u32(bytes, self.start + rel).ok_or_else(|| self.short(rel, 4, what))
     }
 
     /// Reads a u64 field at `rel` inside the cell data.
-    pub fn u64(&self, bytes: &[u8], rel: usize, what: &'static str) -> Result<u64> {
+    pub fn u64(&self, bytes: &Image, rel: usize, what: &'static str) -> Result<u64> {
         self.field(rel, 8, what)?;
         le_u64(bytes, self.start + rel).ok_or_else(|| self.short(rel, 8, what))
     }
@@ -88,7 +89,7 @@ impl Cell {
     /// Checks that `len` bytes at `rel` lie inside the cell data; returns the slice.
     pub fn slice<'a>(
         &self,
-        bytes: &'a [u8],
+        bytes: &'a Image,
         rel: usize,
         len: usize,
         what: &'static str,
@@ -116,7 +117,7 @@ impl Cell {
     }
 
     /// Checks the 2-byte signature at the start of the cell.
-    pub fn expect_sig(&self, bytes: &[u8], sig: &'static str) -> Result<()> {
+    pub fn expect_sig(&self, bytes: &Image, sig: &'static str) -> Result<()> {
         let found = self.slice(bytes, 0, 2, sig)?;
         if found != sig.as_bytes() {
             return Err(Error::BadSignature {
@@ -131,7 +132,7 @@ impl Cell {
 
 /// Validates and returns the allocated cell at `off`. `referrer` is the file offset of the field
 /// that pointed here (for the error when `off` itself is bad).
-pub(crate) fn allocated(bytes: &[u8], bins_size: u32, off: u32, referrer: u64) -> Result<Cell> {
+pub(crate) fn allocated(bytes: &Image, bins_size: u32, off: u32, referrer: u64) -> Result<Cell> {
     let bad = |what| Error::BadCell {
         offset: referrer,
         cell: off,

@@ -2,6 +2,7 @@
 
 use crate::cell::{allocated, Cell};
 use crate::error::{Error, Result};
+use crate::image::Image;
 use crate::vk::{self, Vk};
 
 /// Largest data segment of a big data record, and the largest data stored in one cell on
@@ -29,7 +30,7 @@ pub(crate) enum DataCells {
 }
 
 /// Locates and validates the cells holding the data of `v`.
-pub(crate) fn cells(bytes: &[u8], bins_size: u32, minor: u32, v: &Vk) -> Result<DataCells> {
+pub(crate) fn cells(bytes: &Image, bins_size: u32, minor: u32, v: &Vk) -> Result<DataCells> {
     let len = v.data_len() as usize;
     let referrer = v.cell.at(vk::off::DATA_OFF);
     if v.is_inline() {
@@ -103,7 +104,7 @@ pub(crate) fn cells(bytes: &[u8], bins_size: u32, minor: u32, v: &Vk) -> Result<
 }
 
 /// Reads the data of `v`: exactly data-length bytes.
-pub(crate) fn read(bytes: &[u8], bins_size: u32, minor: u32, v: &Vk) -> Result<Vec<u8>> {
+pub(crate) fn read(bytes: &Image, bins_size: u32, minor: u32, v: &Vk) -> Result<Vec<u8>> {
     let len = v.data_len() as usize;
     match cells(bytes, bins_size, minor, v)? {
         DataCells::Inline => {

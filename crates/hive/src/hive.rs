@@ -8,6 +8,7 @@ use crate::alloc::FreeIndex;
 use crate::base_block::{self, BaseBlock};
 use crate::db;
 use crate::error::{Error, Result};
+use crate::image::{self, Image};
 use crate::key::Key;
 use crate::lists;
 use crate::log::{self, LogState};
@@ -21,12 +22,14 @@ pub(crate) const MAX_KEY_NAME: usize = 255;
 /// Longest value name Windows accepts (characters).
 pub(crate) const MAX_VALUE_NAME: usize = 16383;
 
-/// An editable regf hive held in memory.
+/// An editable regf hive.
 ///
 /// Reading is lazy: opening validates the base block only, keys and values are parsed when
-/// asked for. Edits change the image in place, touching only the cells they need.
+/// asked for. Edits change the image in place, touching only the cells they need. A hive
+/// opened from a file ([`Hive::open`]) reads its hbins from the file as they are needed
+/// (see `image`), so an edit of a large hive reads and holds only the parts it touches.
 pub struct Hive {
-    pub(crate) bytes: Vec<u8>,
+    pub(crate) bytes: Image,
     pub(crate) base: BaseBlock,
     /// Changed since it was opened.
     pub(crate) modified: bool,
@@ -130,6 +133,11 @@ impl Hive {
     /// Keys and values are read lazily.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Hive> {
         let base = base_block::parse(&bytes)?;
+        Hive::from_image(Image::Whole(bytes), base)
+    }
+
+    /// A hive over a validated base block; checks that the root is a key node.
+    fn from_image(bytes: Image, base: BaseBlock) -> Result<Hive> {
         let hive = Hive {
             bytes,
             base,
@@ -142,13 +150,68 @@ impl Hive {
             source: None,
         };
         // The root must be a key node.
-        hive.read_nk(base.root, 36)?;
+        let root = hive.read_nk(base.root, 36);
+        hive.checked(root)?;
         Ok(hive)
     }
 
-    /// Reads a hive file. If `<file>.LOG1` / `<file>.LOG2` exist beside it (any letter case),
+    /// Opens a hive file. If `<file>.LOG1` / `<file>.LOG2` exist beside it (any letter case),
     /// they are assessed and a hive with unapplied log data is refused. Errors name the file.
+    ///
+    /// Only the base block and the hbin headers are read here; each hbin is read from the file
+    /// when first needed, so the file stays open while the hive lives. Should the file change
+    /// on disk meanwhile (another writer), the next read from it fails with
+    /// [`Error::Io`] instead of mixing two versions. A hive whose hbins do not chain exactly is
+    /// read whole, so the damage is reported where it is met.
     pub fn open(path: &Path) -> Result<Hive> {
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = fs::File::open(path).map_err(io)?;
+        let meta = file.metadata().map_err(io)?;
+        let len = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+        if len < base_block::SIZE {
+            return Hive::open_whole(path);
+        }
+        let mut head = vec![0; base_block::SIZE];
+        image::read_exact_at(&file, &mut head, 0).map_err(io)?;
+        let base = match base_block::parse_with_len(&head, len) {
+            Ok(base) => base,
+            // Damaged or dirty: the whole-file path reports it (with the logs' view).
+            Err(_) => return Hive::open_whole(path),
+        };
+        Hive::check_logs(path, &head)?;
+        let stamp = FileStamp::of(&meta, &head).filter(|s| s.len() == len as u64);
+        let image = match Image::paged(file, path, head, len, base.bins_size).map_err(io)? {
+            Some(image) => image,
+            None => return Hive::open_whole(path),
+        };
+        let mut hive = Hive::from_image(image, base).map_err(|e| e.in_file(path))?;
+        hive.source = stamp;
+        Ok(hive)
+    }
+
+    /// Refuses a hive whose `.LOG1` / `.LOG2` hold data it lacks (`head`: its base block).
+    fn check_logs(path: &Path, head: &[u8]) -> Result<()> {
+        let [log1, log2] = log::find_logs(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let log1 = log1.map(|p| read_file(&p)).transpose()?;
+        let log2 = log2.map(|p| read_file(&p)).transpose()?;
+        match log::assess(head, log1.as_deref(), log2.as_deref()) {
+            Ok(LogState::Clean) => Ok(()),
+            Ok(LogState::Dirty { reason }) => Err(Error::DirtyLog {
+                path: path.to_path_buf(),
+                reason,
+            }),
+            Err(e) => Err(Error::from(e).in_file(path)),
+        }
+    }
+
+    /// Reads a whole hive file into memory (damaged, dirty or small files).
+    fn open_whole(path: &Path) -> Result<Hive> {
         let (bytes, stamp) = read_stamped(path)?;
         // A damaged base block is reported as such; a dirty one (unfinished write) is looked at
         // together with the logs, which say more about it.
@@ -157,22 +220,7 @@ impl Hive {
                 return Err(e.in_file(path));
             }
         }
-        let [log1, log2] = log::find_logs(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let log1 = log1.map(|p| read_file(&p)).transpose()?;
-        let log2 = log2.map(|p| read_file(&p)).transpose()?;
-        match log::assess(&bytes, log1.as_deref(), log2.as_deref()) {
-            Ok(LogState::Clean) => {}
-            Ok(LogState::Dirty { reason }) => {
-                return Err(Error::DirtyLog {
-                    path: path.to_path_buf(),
-                    reason,
-                })
-            }
-            Err(e) => return Err(Error::from(e).in_file(path)),
-        }
+        Hive::check_logs(path, &bytes)?;
         let mut hive = Hive::from_bytes(bytes).map_err(|e| e.in_file(path))?;
         hive.source = stamp;
         Ok(hive)
@@ -180,6 +228,10 @@ impl Hive {
 
     /// The key at `path` ("A\\B\\C", case-insensitive; "" = root), if it exists.
     pub fn key(&self, path: &str) -> Result<Option<Key<'_>>> {
+        self.checked(self.key_inner(path))
+    }
+
+    fn key_inner(&self, path: &str) -> Result<Option<Key<'_>>> {
         let comps = split_path(path)?;
         let mut cur = self.root_nk()?;
         let mut names = Vec::with_capacity(comps.len());
@@ -204,7 +256,7 @@ impl Hive {
 
     /// The root key.
     pub fn root(&self) -> Result<Key<'_>> {
-        let nk = self.root_nk()?;
+        let nk = self.checked(self.root_nk())?;
         Ok(Key {
             hive: self,
             chain: vec![nk.cell.off],
@@ -229,16 +281,42 @@ impl Hive {
     }
 
     /// The finished image. Unmodified: the original bytes. Modified: both sequence numbers
-    /// bumped once (per batch of edits), timestamp and checksum updated.
-    pub fn to_bytes(&mut self) -> Vec<u8> {
+    /// bumped once (per batch of edits), timestamp and checksum updated. For a hive opened
+    /// from a file, the parts not read yet are read now (hence the `Result`).
+    pub fn to_bytes(&mut self) -> Result<Vec<u8>> {
         self.finish();
-        self.bytes.clone()
+        self.bytes.to_vec().map_err(|e| self.io_error(e))
     }
 
-    /// Like [`Hive::to_bytes`], without a copy.
-    pub fn into_bytes(mut self) -> Vec<u8> {
+    /// Like [`Hive::to_bytes`], without a copy when the hive is held in memory.
+    pub fn into_bytes(mut self) -> Result<Vec<u8>> {
         self.finish();
-        self.bytes
+        let path = self.bytes.file_path().map(Path::to_path_buf);
+        self.bytes.into_vec().map_err(|source| Error::Io {
+            path: path.unwrap_or_default(),
+            source,
+        })
+    }
+
+    /// `r`, unless a read from the hive's file failed meanwhile: then that failure, which
+    /// is what made `r` (if an error) go wrong.
+    pub(crate) fn checked<T>(&self, r: Result<T>) -> Result<T> {
+        match self.bytes.take_error() {
+            Some(e) => Err(self.io_error(e)),
+            None => r,
+        }
+    }
+
+    /// An I/O error on the hive's file.
+    fn io_error(&self, source: std::io::Error) -> Error {
+        Error::Io {
+            path: self
+                .bytes
+                .file_path()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+            source,
+        }
     }
 
     /// Writes the finished image to `path` atomically (temporary file in the same directory,
@@ -291,7 +369,10 @@ impl Hive {
         let patched = patched && same_file.as_ref().is_some_and(|s| s.matches(path));
         if !patched {
             tmp.as_file().set_len(0).map_err(io)?;
-            wr::write_at(tmp.as_file(), &self.bytes, 0).map_err(io)?;
+            let len = self.bytes.len();
+            self.bytes
+                .for_each_piece(0..len, |pos, b| wr::write_at(tmp.as_file(), b, pos as u64))
+                .map_err(|e| self.io_error(e))?;
             tmp.as_file().set_len(self.bytes.len() as u64).map_err(io)?;
         }
         tmp.as_file().sync_all().map_err(io)?;
@@ -303,9 +384,10 @@ impl Hive {
         if same_file.is_some() {
             // `path` now holds exactly the image: later writes patch from it.
             self.dirty.clear();
+            let head = self.bytes.get(0..base_block::SIZE).unwrap_or_default();
             self.source = fs::metadata(path)
                 .ok()
-                .and_then(|m| FileStamp::of(&m, &self.bytes));
+                .and_then(|m| FileStamp::of(&m, head));
         }
         Ok(())
     }
@@ -313,7 +395,9 @@ impl Hive {
     fn finish(&mut self) {
         if self.pending {
             let now = self.now();
-            base_block::finish(&mut self.bytes, now);
+            if let Some(head) = self.bytes.get_mut(0..base_block::SIZE) {
+                base_block::finish(head, now);
+            }
             self.pending = false;
         }
     }
@@ -337,6 +421,7 @@ impl Hive {
             pending: self.pending,
         });
         let result = edit(self);
+        let result = self.checked(result);
         if let Some(j) = self.journal.take() {
             if result.is_err() {
                 for (pos, old) in j.writes.into_iter().rev() {
@@ -344,7 +429,7 @@ impl Hive {
                         dst.copy_from_slice(&old);
                     }
                 }
-                self.bytes.truncate(j.len);
+                self.bytes.resize(j.len);
                 self.base = j.base;
                 self.modified = j.modified;
                 self.pending = j.pending;

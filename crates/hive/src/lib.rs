@@ -14,6 +14,7 @@ mod db;
 mod edit;
 mod error;
 mod hive;
+mod image;
 mod key;
 mod lists;
 mod names;

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use crate::cell::{allocated, Cell};
 use crate::error::{Error, Result};
+use crate::image::Image;
 use crate::names;
 
 /// The form of a subkey list cell.
@@ -38,7 +39,7 @@ impl Kind {
     }
 
     /// Reads the kind of the list in `cell`.
-    pub fn of(bytes: &[u8], cell: &Cell) -> Result<Kind> {
+    pub fn of(bytes: &Image, cell: &Cell) -> Result<Kind> {
         let sig = cell.slice(bytes, 0, 2, "subkey list signature")?;
         match sig {
             b"li" => Ok(Kind::Li),
@@ -82,7 +83,7 @@ impl SubkeyList {
 }
 
 /// Reads the raw elements of a list of `kind` in `cell`.
-fn raw_elements(bytes: &[u8], cell: &Cell, kind: Kind) -> Result<Vec<Vec<u8>>> {
+fn raw_elements(bytes: &Image, cell: &Cell, kind: Kind) -> Result<Vec<Vec<u8>>> {
     let n = elements(bytes, cell, kind)?.len();
     (0..n)
         .map(|i| {
@@ -98,7 +99,7 @@ fn raw_elements(bytes: &[u8], cell: &Cell, kind: Kind) -> Result<Vec<Vec<u8>>> {
 }
 
 /// Reads `count` elements (offsets) of a list of `kind` in `cell`.
-fn elements(bytes: &[u8], cell: &Cell, kind: Kind) -> Result<Vec<u32>> {
+fn elements(bytes: &Image, cell: &Cell, kind: Kind) -> Result<Vec<u32>> {
     let n = cell.u16(bytes, 2, "subkey list count")?;
     let need = 4 + usize::from(n) * kind.stride();
     if need > cell.len {
@@ -117,7 +118,7 @@ fn elements(bytes: &[u8], cell: &Cell, kind: Kind) -> Result<Vec<u32>> {
 
 /// Reads the subkey list at `list`, which must hold exactly `count` keys.
 pub(crate) fn read(
-    bytes: &[u8],
+    bytes: &Image,
     bins_size: u32,
     list: u32,
     count: u32,

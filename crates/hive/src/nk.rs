@@ -2,6 +2,7 @@
 
 use crate::cell::{allocated, Cell};
 use crate::error::{Error, Result};
+use crate::image::Image;
 use crate::names;
 
 /// Field offsets inside the nk cell data.
@@ -49,7 +50,7 @@ pub(crate) struct Nk {
 
 impl Nk {
     /// Reads the key node at cell `off`; `referrer` is the file offset that pointed to it.
-    pub fn read(bytes: &[u8], bins_size: u32, off: u32, referrer: u64) -> Result<Nk> {
+    pub fn read(bytes: &Image, bins_size: u32, off: u32, referrer: u64) -> Result<Nk> {
         let cell = allocated(bytes, bins_size, off, referrer)?;
         cell.expect_sig(bytes, "nk")?;
         let u32f = |rel, what| cell.u32(bytes, rel, what);
@@ -83,7 +84,7 @@ impl Nk {
     /// Compares the name of the key node at `off` with `name` (Windows order: upper-cased
     /// UTF-16 code units) without building the whole record.
     pub fn cmp_name(
-        bytes: &[u8],
+        bytes: &Image,
         bins_size: u32,
         off: u32,
         referrer: u64,

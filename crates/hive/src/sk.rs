@@ -2,6 +2,7 @@
 
 use crate::cell::{allocated, Cell};
 use crate::error::Result;
+use crate::image::Image;
 
 /// Field offsets inside the sk cell data.
 pub(crate) mod off {
@@ -21,7 +22,7 @@ pub(crate) struct Sk {
 
 impl Sk {
     /// Reads the sk at cell `off`.
-    pub fn read(bytes: &[u8], bins_size: u32, off: u32, referrer: u64) -> Result<Sk> {
+    pub fn read(bytes: &Image, bins_size: u32, off: u32, referrer: u64) -> Result<Sk> {
         let cell = allocated(bytes, bins_size, off, referrer)?;
         cell.expect_sig(bytes, "sk")?;
         Ok(Sk {

@@ -2,6 +2,7 @@
 
 use crate::cell::{allocated, Cell};
 use crate::error::{Error, Result};
+use crate::image::Image;
 use crate::names;
 
 /// Field offsets inside the vk cell data.
@@ -31,7 +32,7 @@ pub(crate) struct Vk {
 
 impl Vk {
     /// Reads the vk at cell `off`.
-    pub fn read(bytes: &[u8], bins_size: u32, off: u32, referrer: u64) -> Result<Vk> {
+    pub fn read(bytes: &Image, bins_size: u32, off: u32, referrer: u64) -> Result<Vk> {
         let cell = allocated(bytes, bins_size, off, referrer)?;
         cell.expect_sig(bytes, "vk")?;
         let name_len = cell.u16(bytes, off::NAME_LEN, "vk name length")?;
@@ -81,7 +82,7 @@ impl Vk {
 
 /// Reads the value list of a key: `count` vk offsets in the cell at `list`.
 pub(crate) fn value_list(
-    bytes: &[u8],
+    bytes: &Image,
     bins_size: u32,
     list: u32,
     count: u32,

@@ -7,6 +7,8 @@ use std::fs::{self, File};
 use std::io;
 use std::path::Path;
 
+use crate::image::{read_exact_at, Image};
+
 /// Byte ranges of the image written since the file was read (a superset is fine).
 #[derive(Debug, Default)]
 pub(crate) struct DirtyRanges {
@@ -123,21 +125,6 @@ pub(crate) fn write_at(mut file: &File, bytes: &[u8], pos: u64) -> io::Result<()
     file.write_all(bytes)
 }
 
-/// Reads `buf.len()` bytes at `pos` of `file`.
-#[cfg(unix)]
-fn read_at(file: &File, buf: &mut [u8], pos: u64) -> io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    file.read_exact_at(buf, pos)
-}
-
-/// Reads `buf.len()` bytes at `pos` of `file`.
-#[cfg(not(unix))]
-fn read_at(mut file: &File, buf: &mut [u8], pos: u64) -> io::Result<()> {
-    use std::io::{Read, Seek, SeekFrom};
-    file.seek(SeekFrom::Start(pos))?;
-    file.read_exact(buf)
-}
-
 /// Makes `tmp` (an empty file at `tmp_path`, opened read-write) hold `image`, given that
 /// `source` (stamped `stamp` when read) holds the image as it was read except for the `dirty`
 /// ranges, the base block (first 4096 bytes) and anything past the original length. Returns
@@ -147,7 +134,7 @@ pub(crate) fn copy_and_patch(
     stamp: &FileStamp,
     tmp: &File,
     tmp_path: &Path,
-    image: &[u8],
+    image: &Image,
     dirty: &mut DirtyRanges,
 ) -> io::Result<bool> {
     let source_len = stamp.len;
@@ -155,22 +142,22 @@ pub(crate) fn copy_and_patch(
         return Ok(false);
     }
     let mut head = vec![0; stamp.head.len()];
-    read_at(tmp, &mut head, 0)?;
+    read_exact_at(tmp, &mut head, 0)?;
     if head != stamp.head {
         return Ok(false);
     }
     let len = image.len();
-    let base = crate::base_block::SIZE.min(len);
-    write_at(tmp, &image[..base], 0)?;
+    let put = |pos: usize, b: &[u8]| write_at(tmp, b, pos as u64);
+    image.for_each_piece(0..crate::base_block::SIZE.min(len), put)?;
     for &(s, e) in dirty.merged() {
         let (s, e) = (s.min(len), e.min(len));
         if s < e {
-            write_at(tmp, &image[s..e], s as u64)?;
+            image.for_each_piece(s..e, put)?;
         }
     }
     let tail = usize::try_from(source_len).unwrap_or(usize::MAX).min(len);
     if tail < len {
-        write_at(tmp, &image[tail..], tail as u64)?;
+        image.for_each_piece(tail..len, put)?;
     }
     tmp.set_len(len as u64)?;
     Ok(true)
@@ -211,7 +198,15 @@ mod tests {
         let stamp = FileStamp::of(&fs::metadata(&src).unwrap(), &read).unwrap();
         let tmp = tempfile::NamedTempFile::new_in(dir.path()).unwrap();
         let mut dirty = DirtyRanges::default();
-        let ok = copy_and_patch(&src, &stamp, tmp.as_file(), tmp.path(), &read, &mut dirty);
+        let read_img = Image::Whole(read.clone());
+        let ok = copy_and_patch(
+            &src,
+            &stamp,
+            tmp.as_file(),
+            tmp.path(),
+            &read_img,
+            &mut dirty,
+        );
         assert!(!ok.unwrap());
         // With the base block as read, the same copy is patched into the image.
         fs::write(&src, &read).unwrap();
@@ -220,7 +215,8 @@ mod tests {
         image[5000] = 1;
         image.extend_from_slice(&[9; 4096]);
         dirty.add(5000, 5001);
-        let ok = copy_and_patch(&src, &stamp, tmp.as_file(), tmp.path(), &image, &mut dirty);
+        let img = Image::Whole(image.clone());
+        let ok = copy_and_patch(&src, &stamp, tmp.as_file(), tmp.path(), &img, &mut dirty);
         assert!(ok.unwrap());
         assert_eq!(fs::read(tmp.path()).unwrap(), image);
     }

@@ -250,7 +250,7 @@ fn index_root_nested_in_itself() {
     let e = h.create_key("subkey-test\\new").unwrap_err();
     assert!(matches!(e, Error::Cycle { .. }), "{e}");
     assert!(!h.is_modified());
-    assert_eq!(h.into_bytes(), b);
+    assert_eq!(h.into_bytes().unwrap(), b);
 }
 
 #[test]
@@ -283,7 +283,7 @@ fn key_tree_cycle_on_delete_leaves_hive_untouched() {
     let e = h.delete_key("subpath-test").unwrap_err();
     assert!(matches!(e, Error::Cycle { .. }), "{e}");
     assert!(!h.is_modified());
-    assert_eq!(h.into_bytes(), b);
+    assert_eq!(h.into_bytes().unwrap(), b);
 }
 
 #[test]
@@ -307,7 +307,7 @@ fn damaged_hbin_fails_the_first_allocation_and_changes_nothing() {
     assert!(matches!(e, Error::BadSignature { .. }), "{e}");
     assert_eq!(e.offset(), Some(4096 + last_bin as u64));
     assert!(!h.is_modified());
-    assert_eq!(h.into_bytes(), b);
+    assert_eq!(h.into_bytes().unwrap(), b);
 }
 
 #[test]
@@ -373,7 +373,7 @@ fn random_damage_never_panics() {
             let _ = h.set_value("a\\b", "v", ValueType::Binary, &[7; 20000]);
             let _ = h.delete_key("subkey-test");
             let _ = h.delete_value("data-test", "");
-            let _ = h.into_bytes();
+            let _ = h.into_bytes().unwrap();
         }
     }
 }

@@ -25,7 +25,7 @@ fn add_cert(bytes: Vec<u8>, data: &[u8]) -> (bool, Vec<u8>) {
     let changed = h
         .set_value(&cert_key(), "Blob", ValueType::Binary, data)
         .unwrap();
-    (changed, h.into_bytes())
+    (changed, h.into_bytes().unwrap())
 }
 
 /// Every key and value of `before` is in `after`, unchanged.
@@ -91,7 +91,7 @@ fn rerunning_the_same_edit_changes_nothing() {
         .set_value(&cert_key(), "blob", ValueType::Binary, &data)
         .unwrap());
     assert!(!h.is_modified());
-    assert_eq!(h.to_bytes(), first);
+    assert_eq!(h.to_bytes().unwrap(), first);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("SOFTWARE");
     std::fs::write(&path, &first).unwrap();
@@ -152,7 +152,7 @@ fn big_data_values_are_written_as_db_and_read_back() {
         .set_value("new-big", "v", ValueType::Binary, &data)
         .unwrap());
     // Replace it with a smaller cell value, then a big one again.
-    let out = h.into_bytes();
+    let out = h.into_bytes().unwrap();
     let nt = nt_hive::Hive::new(&out[..]).unwrap();
     let v = nt
         .root_key_node()
@@ -174,7 +174,7 @@ fn big_data_values_are_written_as_db_and_read_back() {
     assert!(h
         .set_value("new-big", "d", ValueType::Dword, &7u32.to_le_bytes())
         .unwrap());
-    let out = h.into_bytes();
+    let out = h.into_bytes().unwrap();
     let ours = snap_ours(&out);
     assert_eq!(comparable(&ours), snap_nt(&out));
     let vals = &ours["new-big"].1;
@@ -218,7 +218,7 @@ fn every_value_type_round_trips_through_nt_hive() {
     for (name, ty, data) in &cases {
         assert!(h.set_value("types", name, *ty, data).unwrap());
     }
-    let out = h.into_bytes();
+    let out = h.into_bytes().unwrap();
     let nt = nt_hive::Hive::new(&out[..]).unwrap();
     let key = nt
         .root_key_node()
@@ -259,7 +259,7 @@ fn many_new_keys_stay_sorted_and_findable() {
     for n in ["AAA", "key255x", "ZZZ", "Key100a"] {
         assert!(h.create_key(&format!("subkey-test\\{n}")).unwrap());
     }
-    let out = h.into_bytes();
+    let out = h.into_bytes().unwrap();
     let nt = nt_hive::Hive::new(&out[..]).unwrap();
     let root = nt.root_key_node().unwrap();
     for n in &names {
@@ -293,7 +293,7 @@ fn deleting_keys_frees_their_subtree_and_keeps_the_hive_valid() {
     assert!(h.delete_key("Microsoft").unwrap());
     assert!(!h.delete_key("Microsoft").unwrap());
     assert!(h.delete_key("SUBKEY-TEST").unwrap());
-    let out = h.into_bytes();
+    let out = h.into_bytes().unwrap();
     let after = snap_nt(&out);
     assert!(!after
         .keys()
@@ -312,7 +312,7 @@ fn deleting_keys_frees_their_subtree_and_keeps_the_hive_valid() {
     let mut h = ours;
     h.set_value(&cert_key(), "Blob", ValueType::Binary, &blob(1000, 4))
         .unwrap();
-    let again = h.into_bytes();
+    let again = h.into_bytes().unwrap();
     assert_eq!(again.len(), out.len());
     nt_hive::Hive::new(&again[..]).unwrap();
 }
@@ -332,13 +332,13 @@ fn deleting_values_updates_the_key() {
     assert!(!h.delete_value("data-test", "no such value").unwrap());
     assert!(!h.delete_value("no-such-key", "x").unwrap());
     assert!(h.delete_value("data-test", &names[0]).unwrap());
-    let out = h.to_bytes();
+    let out = h.to_bytes().unwrap();
     let snap = snap_nt(&out);
     assert_eq!(snap["data-test"].1.len(), names.len() - 1);
     for n in &names[1..] {
         h.delete_value("data-test", n).unwrap();
     }
-    let out = h.into_bytes();
+    let out = h.into_bytes().unwrap();
     let snap = snap_nt(&out);
     assert!(snap["data-test"].1.is_empty());
     assert_eq!(comparable(&snap_ours(&out)), snap);
@@ -401,7 +401,7 @@ fn new_lh_entries_carry_the_windows_name_hash() {
     for n in names {
         h.create_key(&format!("hashes\\{n}")).unwrap();
     }
-    let out = h.into_bytes();
+    let out = h.into_bytes().unwrap();
     // Find the "hashes" key in the root's lh list by its raw name.
     let root = u32::from_le_bytes(out[36..40].try_into().unwrap()) as usize;
     let (sig, elems) = raw_leaf(&out, root);
@@ -450,7 +450,7 @@ fn deleting_every_key_of_an_index_root_list_one_by_one() {
     for (i, n) in names.iter().enumerate() {
         assert!(h.delete_key(&format!("subkey-test\\{n}")).unwrap());
         if i == 300 {
-            let mid = h.to_bytes();
+            let mid = h.to_bytes().unwrap();
             let snap = snap_nt(&mid);
             assert_eq!(
                 snap.keys()
@@ -468,7 +468,7 @@ fn deleting_every_key_of_an_index_root_list_one_by_one() {
             }
         }
     }
-    let out = h.into_bytes();
+    let out = h.into_bytes().unwrap();
     let snap = snap_nt(&out);
     assert!(!snap.keys().any(|p| p.starts_with("subkey-test\\")));
     let ours = Hive::from_bytes(out).unwrap();
@@ -486,7 +486,7 @@ fn a_full_leaf_becomes_an_index_root_and_full_leaves_split() {
     for n in &names {
         assert!(h.create_key(&format!("wide\\{n}")).unwrap());
     }
-    let out = h.into_bytes();
+    let out = h.into_bytes().unwrap();
     let root = u32::from_le_bytes(out[36..40].try_into().unwrap()) as usize;
     let (_, elems) = raw_leaf(&out, root);
     let (wide, _) = *elems

@@ -19,12 +19,12 @@ fn round_trip_unmodified_is_byte_identical() {
     let bytes = testhive();
     let hive = Hive::from_bytes(bytes.clone()).unwrap();
     assert!(!hive.is_modified());
-    let out = hive.into_bytes();
+    let out = hive.into_bytes().unwrap();
     assert_eq!(out, bytes);
     let again = Hive::from_bytes(out.clone()).unwrap();
     assert_eq!(snap_ours(&out), snap_ours(&bytes));
     let mut again = again;
-    assert_eq!(again.to_bytes(), bytes);
+    assert_eq!(again.to_bytes().unwrap(), bytes);
 }
 
 #[test]

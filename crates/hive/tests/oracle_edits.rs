@@ -71,7 +71,7 @@ fn edited(edit: impl FnOnce(&mut Hive)) -> (tempfile::TempDir, PathBuf, PathBuf)
     let mut h = Hive::from_bytes(testhive()).expect("from_bytes");
     edit(&mut h);
     assert!(h.is_modified());
-    std::fs::write(&new, h.into_bytes()).expect("write new");
+    std::fs::write(&new, h.into_bytes().unwrap()).expect("write new");
     // Our own reader must accept what we wrote, too.
     Hive::open(&new).expect("our reader reopens the written hive");
     (dir, orig, new)

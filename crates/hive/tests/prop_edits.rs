@@ -1,7 +1,8 @@
 //! Property test: random sequences of create / set / delete on the real hive, checked after
 //! every write (into_bytes + reopen) against an in-memory model, with our reader and with
-//! nt-hive, and the rest of the hive checked unchanged. Cases: 12 by default,
-//! 200 with INJECT_ROOT_LONG_TESTS=1.
+//! nt-hive, and the rest of the hive checked unchanged. Every edit is also made through a
+//! file (`Hive::open`, which reads hbins as needed, then `write_atomic`), which must give the
+//! same bytes. Cases: 12 by default, 200 with INJECT_ROOT_LONG_TESTS=1.
 
 mod common;
 use common::*;
@@ -181,6 +182,21 @@ fn nt_split(bytes: &[u8]) -> (BTreeMap<String, Vec<String>>, Dump) {
     (top, without_subtree(dump, TOP))
 }
 
+/// Applies one edit; true when it changed the hive.
+fn apply(h: &mut Hive, op: &Op) -> hive::Result<bool> {
+    match op {
+        Op::CreateKey(p) => h.create_key(p),
+        Op::SetValue {
+            key,
+            name,
+            ty,
+            data,
+        } => h.set_value(key, name, ValueType::from(*ty), data),
+        Op::DeleteValue { key, name } => h.delete_value(key, name),
+        Op::DeleteKey(p) => h.delete_key(p),
+    }
+}
+
 fn cases() -> u32 {
     if std::env::var("INJECT_ROOT_LONG_TESTS").as_deref() == Ok("1") {
         200
@@ -197,17 +213,23 @@ proptest! {
         let rest_before = nt_hive_dump(&original);
         let mut bytes = original;
         let mut model = Model::new();
-        for op in &ops {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("hive");
+        std::fs::write(&file, &bytes).expect("write hive file");
+        for (step, op) in ops.iter().enumerate() {
+            let clock = 0x01DA_0000_0000_0000 + step as u64;
             let mut h = Hive::from_bytes(bytes).expect("reopen");
+            h.set_timestamp(clock);
             let expect = model_apply(&mut model, op);
-            let got = match op {
-                Op::CreateKey(p) => h.create_key(p),
-                Op::SetValue { key, name, ty, data } => h.set_value(key, name, ValueType::from(*ty), data),
-                Op::DeleteValue { key, name } => h.delete_value(key, name),
-                Op::DeleteKey(p) => h.delete_key(p),
-            }.expect("edit");
+            let got = apply(&mut h, op).expect("edit");
             prop_assert_eq!(got, expect, "return value of {:?}", op);
-            bytes = h.into_bytes();
+            bytes = h.into_bytes().unwrap();
+            // The same edit through the file.
+            let mut f = Hive::open(&file).expect("open the file");
+            f.set_timestamp(clock);
+            prop_assert_eq!(apply(&mut f, op).expect("edit through the file"), expect);
+            f.write_atomic(&file).expect("write_atomic");
+            prop_assert!(std::fs::read(&file).expect("read back") == bytes, "through the file, {:?} gave other bytes", op);
             let h = Hive::from_bytes(bytes.clone()).expect("reopen after write");
             let seen = ours(&h);
             prop_assert!(seen == model, "our reader after {:?}:\n ours  {:?}\n model {:?}", op, seen.keys().collect::<Vec<_>>(), model.keys().collect::<Vec<_>>());

@@ -37,9 +37,9 @@ fn twin(rounds: &[u8]) -> Vec<u8> {
     let mut h = Hive::from_bytes(testhive()).unwrap();
     for &r in rounds {
         edit(&mut h, r);
-        h.to_bytes();
+        h.to_bytes().unwrap();
     }
-    h.into_bytes()
+    h.into_bytes().unwrap()
 }
 
 fn hivexget(path: &Path, key: &str, value: &str) -> Vec<u8> {

@@ -145,7 +145,7 @@ pub fn edit(bytes: Vec<u8>, ops: &[HiveOp], label: &Path) -> Result<Edited, Erro
             new_bytes: None,
         });
     }
-    let new_bytes = hive.into_bytes();
+    let new_bytes = hive.into_bytes().map_err(hive_error)?;
     readback::check(&new_bytes, &expectations).map_err(|detail| Error::ReadBack {
         path: label.to_path_buf(),
         detail,

@@ -186,6 +186,11 @@ pub type TreeSnap = BTreeMap<String, (String, Vec<ValueSnap>)>;
 /// Snapshot of every key and value, read with this crate.
 pub fn snap_ours(bytes: &[u8]) -> TreeSnap {
     let hive = hive::Hive::from_bytes(bytes.to_vec()).expect("our reader opens the hive");
+    snap_hive(&hive)
+}
+
+/// Snapshot of every key and value of an open hive, read with this crate.
+pub fn snap_hive(hive: &hive::Hive) -> TreeSnap {
     let mut out = TreeSnap::new();
     let mut stack = vec![hive.root().expect("root")];
     while let Some(k) = stack.pop() {
