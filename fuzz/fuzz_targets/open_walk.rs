@@ -9,7 +9,9 @@ use libfuzzer_sys::fuzz_target;
 const MAX_KEYS: usize = 20_000;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(h) = hive::Hive::from_bytes(data.to_vec()) else { return };
+    let Ok(h) = hive::Hive::from_bytes(data.to_vec()) else {
+        return;
+    };
     let Ok(root) = h.root() else { return };
     let mut stack = vec![root];
     let mut seen = 0usize;

@@ -6,7 +6,10 @@ use certblob::reg::{encode_utf16le_bom, parse_reg, write_reg, RootMapping};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    for mapping in [RootMapping::Auto, RootMapping::Prefix("winpe-offline".into())] {
+    for mapping in [
+        RootMapping::Auto,
+        RootMapping::Prefix("winpe-offline".into()),
+    ] {
         if let Ok(file) = parse_reg(data, "fuzz", mapping) {
             let text = write_reg(&file.ops, "HKEY_LOCAL_MACHINE\\SOFTWARE");
             let back = parse_reg(&encode_utf16le_bom(&text), "again", RootMapping::Auto)

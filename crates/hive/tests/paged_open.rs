@@ -119,6 +119,22 @@ fn a_file_changed_after_open_is_not_read_further() {
     assert!(matches!(err, Error::Io { .. }), "{err:?}");
     assert!(!h.is_modified(), "a failed edit is rolled back");
     assert_eq!(fs::read(&path).unwrap(), changed);
+
+    // An edit made before the change is not written over the changed file either: writing
+    // needs the hbins not read yet, and they are no longer the ones of the version edited.
+    fs::write(&path, &original).unwrap();
+    let mut h = Hive::open(&path).unwrap();
+    h.set_value("Edited", "V", ValueType::Dword, &[2, 0, 0, 0])
+        .unwrap();
+    let mut f = fs::OpenOptions::new().write(true).open(&path).unwrap();
+    f.seek(SeekFrom::Start(4)).unwrap();
+    f.write_all(&changed[4..5]).unwrap();
+    drop(f);
+    let err = h.write_atomic(&path).unwrap_err();
+    assert!(err.to_string().contains("changed"), "{err}");
+    assert_eq!(fs::read(&path).unwrap(), changed);
+    let leftovers = fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(leftovers, 1, "no temporary file is left behind");
 }
 
 /// Damaged files (broken hbin chain, truncated hive bins data) are reported exactly as the
