@@ -11,7 +11,6 @@ use std::sync::OnceLock;
 use hive::{Hive, ValueType};
 use libfuzzer_sys::fuzz_target;
 
-const MAX_KEYS: usize = 20_000;
 const KEY: &str = "Microsoft\\SystemCertificates\\AuthRoot\\Certificates\\0123456789ABCDEF0123456789ABCDEF01234567";
 const CLOCK: u64 = 0x01DA_0000_0000_0000;
 
@@ -23,26 +22,6 @@ fn scratch() -> PathBuf {
         .join("SOFTWARE")
 }
 
-fn walk(h: &Hive) {
-    let Ok(root) = h.root() else { return };
-    let mut stack = vec![root];
-    let mut seen = 0usize;
-    while let Some(k) = stack.pop() {
-        seen += 1;
-        if seen > MAX_KEYS {
-            break;
-        }
-        if let Ok(values) = k.values() {
-            for v in values {
-                let _ = v.data();
-            }
-        }
-        if let Ok(subkeys) = k.subkeys() {
-            stack.extend(subkeys);
-        }
-    }
-}
-
 fuzz_target!(|data: &[u8]| {
     let path = scratch();
     if std::fs::write(&path, data).is_err() {
@@ -51,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(mut paged) = Hive::open(&path) else {
         return;
     };
-    walk(&paged);
+    inject_root_fuzz::walk(&paged);
     paged.set_timestamp(CLOCK);
     let edited = paged.set_value(KEY, "Blob", ValueType::Binary, &[0x5a; 300]);
     let written = edited.is_ok() && paged.write_atomic(&path).is_ok();

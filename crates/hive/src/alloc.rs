@@ -12,13 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::base_block;
 use crate::cell::{allocated, le_u32, BINS_START};
 use crate::error::{Error, Result};
+use crate::hbin::{self, HEADER as HBIN_HEADER, UNIT as HBIN_UNIT};
 use crate::hive::Hive;
 use crate::image::Image;
-
-/// Size unit of hbins.
-const HBIN_UNIT: u32 = 4096;
-/// Size of an hbin header.
-const HBIN_HEADER: u32 = 32;
 
 /// Free cells of the scanned hbins, by offset and by size, and the hbin directory.
 #[derive(Debug, Default)]
@@ -66,33 +62,10 @@ impl FreeIndex {
         }
         while pos < bins_size {
             let at = BINS_START + pos as usize;
-            let sig = bytes.get(at..at + 4).unwrap_or(&[]);
-            if sig != b"hbin" {
-                return Err(Error::BadSignature {
-                    offset: at as u64,
-                    expected: "hbin",
-                    found: sig.to_vec(),
-                });
-            }
-            let rel = le_u32(bytes, at + 4).unwrap_or(u32::MAX);
-            let size = le_u32(bytes, at + 8).unwrap_or(0);
-            if rel != pos {
-                return Err(Error::corrupt(
-                    at as u64 + 4,
-                    format!("hbin says it is at offset {rel:#x}, found at {pos:#x}"),
-                ));
-            }
-            if size < HBIN_UNIT
-                || size % HBIN_UNIT != 0
-                || u64::from(pos) + u64::from(size) > u64::from(bins_size)
-            {
-                return Err(Error::corrupt(
-                    at as u64 + 8,
-                    format!(
-                        "hbin size {size:#x} is not a multiple of 4096 inside the hive bins data"
-                    ),
-                ));
-            }
+            let header = bytes
+                .get(at..(at + hbin::CHECKED).min(bytes.len()))
+                .unwrap_or(&[]);
+            let size = hbin::size_of(header, pos, bins_size)?;
             idx.bins.push(pos);
             idx.bin_sizes.push(size);
             pos += size;
@@ -116,7 +89,7 @@ impl FreeIndex {
         let end = pos + size;
         let bin_at = BINS_START + pos as usize;
         let bin = bytes
-            .get(bin_at..bin_at + size as usize)
+            .try_get(bin_at..bin_at + size as usize)?
             .unwrap_or_default();
         let mut c = pos + HBIN_HEADER;
         let mut found = Vec::new();

@@ -148,8 +148,9 @@ pub(crate) fn allocated(bytes: &Image, bins_size: u32, off: u32, referrer: u64) 
         return Err(bad("cell offset outside the hive bins data"));
     }
     let start = BINS_START + off as usize;
-    let raw =
-        le_u32(bytes, start).ok_or_else(|| bad("cell offset past the end of the file"))? as i32;
+    // The first read of a cell: for a paged image it may read the hbin from the file.
+    let raw = le_u32(bytes.try_get(start..start + 4)?.unwrap_or_default(), 0)
+        .ok_or_else(|| bad("cell offset past the end of the file"))? as i32;
     if raw >= 0 {
         return Err(bad("reference to a free (unallocated) cell"));
     }

@@ -150,8 +150,7 @@ impl Hive {
             source: None,
         };
         // The root must be a key node.
-        let root = hive.read_nk(base.root, 36);
-        hive.checked(root)?;
+        hive.read_nk(base.root, 36)?;
         Ok(hive)
     }
 
@@ -228,10 +227,6 @@ impl Hive {
 
     /// The key at `path` ("A\\B\\C", case-insensitive; "" = root), if it exists.
     pub fn key(&self, path: &str) -> Result<Option<Key<'_>>> {
-        self.checked(self.key_inner(path))
-    }
-
-    fn key_inner(&self, path: &str) -> Result<Option<Key<'_>>> {
         let comps = split_path(path)?;
         let mut cur = self.root_nk()?;
         let mut names = Vec::with_capacity(comps.len());
@@ -256,7 +251,7 @@ impl Hive {
 
     /// The root key.
     pub fn root(&self) -> Result<Key<'_>> {
-        let nk = self.checked(self.root_nk())?;
+        let nk = self.root_nk()?;
         Ok(Key {
             hive: self,
             chain: vec![nk.cell.off],
@@ -285,37 +280,15 @@ impl Hive {
     /// from a file, the parts not read yet are read now (hence the `Result`).
     pub fn to_bytes(&mut self) -> Result<Vec<u8>> {
         self.finish();
-        self.bytes.to_vec().map_err(|e| self.io_error(e))
+        self.bytes.to_vec()
     }
 
     /// Like [`Hive::to_bytes`], without a copy when the hive is held in memory.
     pub fn into_bytes(mut self) -> Result<Vec<u8>> {
         self.finish();
-        let path = self.bytes.file_path().map(Path::to_path_buf);
-        self.bytes.into_vec().map_err(|source| Error::Io {
-            path: path.unwrap_or_default(),
-            source,
-        })
-    }
-
-    /// `r`, unless a read from the hive's file failed meanwhile: then that failure, which
-    /// is what made `r` (if an error) go wrong.
-    pub(crate) fn checked<T>(&self, r: Result<T>) -> Result<T> {
-        match self.bytes.take_error() {
-            Some(e) => Err(self.io_error(e)),
-            None => r,
-        }
-    }
-
-    /// An I/O error on the hive's file.
-    fn io_error(&self, source: std::io::Error) -> Error {
-        Error::Io {
-            path: self
-                .bytes
-                .file_path()
-                .map(Path::to_path_buf)
-                .unwrap_or_default(),
-            source,
+        match self.bytes {
+            Image::Whole(bytes) => Ok(bytes),
+            paged => paged.to_vec(),
         }
     }
 
@@ -369,10 +342,7 @@ impl Hive {
         let patched = patched && same_file.as_ref().is_some_and(|s| s.matches(path));
         if !patched {
             tmp.as_file().set_len(0).map_err(io)?;
-            let len = self.bytes.len();
-            self.bytes
-                .for_each_piece(0..len, |pos, b| wr::write_at(tmp.as_file(), b, pos as u64))
-                .map_err(|e| self.io_error(e))?;
+            wr::write_image(tmp.as_file(), tmp.path(), &self.bytes, 0..self.bytes.len())?;
             tmp.as_file().set_len(self.bytes.len() as u64).map_err(io)?;
         }
         tmp.as_file().sync_all().map_err(io)?;
@@ -421,7 +391,6 @@ impl Hive {
             pending: self.pending,
         });
         let result = edit(self);
-        let result = self.checked(result);
         if let Some(j) = self.journal.take() {
             if result.is_err() {
                 for (pos, old) in j.writes.into_iter().rev() {

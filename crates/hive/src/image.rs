@@ -9,16 +9,19 @@
 //!
 //! A paged image keeps its file open and reads from it later, so every load checks that the
 //! base block on disk is still the one read at open: all registry writers (Windows, hivex, this
-//! crate) change the sequence numbers there when they write. A load that fails, or finds the
-//! file changed, is recorded here and reported by the operation that needed it.
+//! crate) change the sequence numbers there when they write. The first read of an hbin is
+//! always the size of a cell in it ([`crate::cell::allocated`]) or the scan of its cells, and
+//! both use [`Image::try_get`], which reports a failed load as an I/O error on the hive file.
 
 use std::fs::File;
 use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use crate::cell::BINS_START;
+use crate::error::{Error, Result};
+use crate::hbin;
 
 /// Size of the buffer used to walk the hbin headers of a paged image.
 const WALK_BUFFER: usize = 256 * 1024;
@@ -65,21 +68,20 @@ pub(crate) struct Paged {
     head_as_read: Vec<u8>,
     /// The current base block (editable).
     base: Vec<u8>,
-    /// File offset of every original hbin, ascending; `ends[i]` is where hbin `i` ends.
-    starts: Vec<usize>,
-    ends: Vec<usize>,
+    /// The original hbins: offsets relative to the hive bins data, ascending, and sizes
+    /// (the allocator's hbin directory).
+    dir: BinDirectory,
     /// The hbins read so far.
     loaded: Vec<OnceLock<Box<[u8]>>>,
     /// Everything from the end of the original hbins on (trailing data, appended hbins).
     tail_start: usize,
     tail: Vec<u8>,
-    /// The first load that failed.
-    error: Mutex<Option<io::Error>>,
 }
 
-/// The hbin directory of a paged image: offsets relative to the hive bins data.
+/// An hbin directory: offsets relative to the hive bins data.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct BinDirectory {
-    /// Start of every original hbin, ascending.
+    /// Start of every hbin, ascending.
     pub starts: Vec<u32>,
     /// Size of each.
     pub sizes: Vec<u32>,
@@ -97,24 +99,22 @@ impl Image {
         len: usize,
         bins_size: u32,
     ) -> io::Result<Option<Image>> {
-        let bins_end = BINS_START + bins_size as usize;
-        let Some((starts, ends)) = walk_hbins(&file, bins_end)? else {
+        let Some(dir) = walk_hbins(&file, bins_size)? else {
             return Ok(None);
         };
-        let mut tail = vec![0; len.saturating_sub(bins_end)];
-        read_exact_at(&file, &mut tail, bins_end as u64)?;
-        let loaded = (0..starts.len()).map(|_| OnceLock::new()).collect();
+        let tail_start = BINS_START + bins_size as usize;
+        let mut tail = vec![0; len.saturating_sub(tail_start)];
+        read_exact_at(&file, &mut tail, tail_start as u64)?;
+        let loaded = (0..dir.starts.len()).map(|_| OnceLock::new()).collect();
         Ok(Some(Image::Paged(Box::new(Paged {
             file,
             path: path.to_path_buf(),
             base: head.clone(),
             head_as_read: head,
-            starts,
-            ends,
+            dir,
             loaded,
-            tail_start: bins_end,
+            tail_start,
             tail,
-            error: Mutex::new(None),
         }))))
     }
 
@@ -126,13 +126,18 @@ impl Image {
         }
     }
 
-    /// The bytes in `r`: `None` when out of bounds, when `r` crosses an hbin boundary of a
-    /// paged image, or when the hbin cannot be read (the reason is kept for [`Image::take_error`]).
-    pub fn get(&self, r: Range<usize>) -> Option<&[u8]> {
+    /// The bytes in `r`; `None` when out of bounds or when `r` crosses an hbin boundary of a
+    /// paged image. An hbin that cannot be read is an [`Error::Io`] on the hive file.
+    pub fn try_get(&self, r: Range<usize>) -> Result<Option<&[u8]>> {
         match self {
-            Image::Whole(v) => v.get(r),
+            Image::Whole(v) => Ok(v.get(r)),
             Image::Paged(p) => p.get(r),
         }
+    }
+
+    /// The bytes in `r`, if they are in bounds and readable (see [`Image::try_get`]).
+    pub fn get(&self, r: Range<usize>) -> Option<&[u8]> {
+        self.try_get(r).ok().flatten()
     }
 
     /// The bytes in `r`, writable (same rules as [`Image::get`]).
@@ -160,8 +165,8 @@ impl Image {
     pub fn for_each_piece(
         &self,
         r: Range<usize>,
-        mut f: impl FnMut(usize, &[u8]) -> io::Result<()>,
-    ) -> io::Result<()> {
+        mut f: impl FnMut(usize, &[u8]) -> Result<()>,
+    ) -> Result<()> {
         let end = r.end.min(self.len());
         let mut pos = r.start;
         while pos < end {
@@ -169,10 +174,9 @@ impl Image {
                 Image::Whole(_) => end,
                 Image::Paged(p) => p.region_end(pos).min(end),
             };
-            let bytes = self.get(pos..piece_end).ok_or_else(|| {
-                self.take_error()
-                    .unwrap_or_else(|| io::Error::other("unreadable"))
-            })?;
+            let bytes = self
+                .try_get(pos..piece_end)?
+                .ok_or_else(|| Error::corrupt(pos as u64, "a range of the image cannot be read"))?;
             f(pos, bytes)?;
             pos = piece_end;
         }
@@ -180,7 +184,7 @@ impl Image {
     }
 
     /// The whole image as one vector (reading every hbin not read yet).
-    pub fn to_vec(&self) -> io::Result<Vec<u8>> {
+    pub fn to_vec(&self) -> Result<Vec<u8>> {
         if let Image::Whole(v) = self {
             return Ok(v.clone());
         }
@@ -192,46 +196,13 @@ impl Image {
         Ok(out)
     }
 
-    /// The whole image as one vector, without a copy when it is all in memory.
-    pub fn into_vec(self) -> io::Result<Vec<u8>> {
-        match self {
-            Image::Whole(v) => Ok(v),
-            paged => paged.to_vec(),
-        }
-    }
-
-    /// The first failed read of a paged image since the last call, if any.
-    pub fn take_error(&self) -> Option<io::Error> {
-        match self {
-            Image::Whole(_) => None,
-            Image::Paged(p) => p.error.lock().ok().and_then(|mut e| e.take()),
-        }
-    }
-
-    /// The file a paged image reads from.
-    pub fn file_path(&self) -> Option<&Path> {
-        match self {
-            Image::Whole(_) => None,
-            Image::Paged(p) => Some(&p.path),
-        }
-    }
-
     /// The original hbins of a paged image (walked and validated at open), so that the
     /// allocator need not read them.
     pub fn bin_directory(&self) -> Option<BinDirectory> {
-        let Image::Paged(p) = self else {
-            return None;
-        };
-        let rel = |pos: usize| (pos - BINS_START) as u32;
-        Some(BinDirectory {
-            starts: p.starts.iter().map(|&s| rel(s)).collect(),
-            sizes: p
-                .starts
-                .iter()
-                .zip(&p.ends)
-                .map(|(&s, &e)| (e - s) as u32)
-                .collect(),
-        })
+        match self {
+            Image::Whole(_) => None,
+            Image::Paged(p) => Some(p.dir.clone()),
+        }
     }
 
     /// Number of original hbins read so far (paged images; for tests and benchmarks).
@@ -245,6 +216,18 @@ impl Image {
 }
 
 impl Paged {
+    /// Index of the original hbin holding file offset `pos` (inside the original hbins).
+    fn bin_index(&self, pos: usize) -> usize {
+        let rel = (pos - BINS_START) as u32;
+        self.dir.starts.partition_point(|&s| s <= rel) - 1
+    }
+
+    /// File offsets where original hbin `i` starts and ends.
+    fn bin_range(&self, i: usize) -> Range<usize> {
+        let start = BINS_START + self.dir.starts[i] as usize;
+        start..start + self.dir.sizes[i] as usize
+    }
+
     /// End of the region (base block, one original hbin, or the tail) holding `pos`.
     fn region_end(&self, pos: usize) -> usize {
         if pos < BINS_START {
@@ -252,8 +235,7 @@ impl Paged {
         } else if pos >= self.tail_start {
             usize::MAX
         } else {
-            let i = self.starts.partition_point(|&s| s <= pos) - 1;
-            self.ends[i]
+            self.bin_range(self.bin_index(pos)).end
         }
     }
 
@@ -262,28 +244,26 @@ impl Paged {
         if r.start < BINS_START || r.end > self.tail_start {
             return None;
         }
-        let i = self
-            .starts
-            .partition_point(|&s| s <= r.start)
-            .checked_sub(1)?;
-        (r.end <= self.ends[i]).then_some(i)
+        let i = self.bin_index(r.start);
+        (r.end <= self.bin_range(i).end).then_some(i)
     }
 
-    fn get(&self, r: Range<usize>) -> Option<&[u8]> {
+    fn get(&self, r: Range<usize>) -> Result<Option<&[u8]>> {
         if r.start > r.end {
-            return None;
+            return Ok(None);
         }
         if r.end <= BINS_START {
-            return self.base.get(r);
+            return Ok(self.base.get(r));
         }
         if r.start >= self.tail_start {
-            return self
-                .tail
-                .get(r.start - self.tail_start..r.end - self.tail_start);
+            let t = self.tail_start;
+            return Ok(self.tail.get(r.start - t..r.end - t));
         }
-        let i = self.bin_of(&r)?;
-        let bin = self.load(i)?;
-        bin.get(r.start - self.starts[i]..r.end - self.starts[i])
+        let Some(i) = self.bin_of(&r) else {
+            return Ok(None);
+        };
+        let start = self.bin_range(i).start;
+        Ok(self.load(i)?.get(r.start - start..r.end - start))
     }
 
     fn get_mut(&mut self, r: Range<usize>) -> Option<&mut [u8]> {
@@ -298,38 +278,32 @@ impl Paged {
             return self.tail.get_mut(r.start - t..r.end - t);
         }
         let i = self.bin_of(&r)?;
-        self.load(i)?;
-        let start = self.starts[i];
+        self.load(i).ok()?;
+        let start = self.bin_range(i).start;
         self.loaded[i]
             .get_mut()?
             .get_mut(r.start - start..r.end - start)
     }
 
     /// Hbin `i`, read from the file the first time.
-    fn load(&self, i: usize) -> Option<&[u8]> {
+    fn load(&self, i: usize) -> Result<&[u8]> {
         if let Some(bin) = self.loaded[i].get() {
-            return Some(bin);
+            return Ok(bin);
         }
-        match self.read_bin(i) {
-            Ok(bin) => {
-                // Another thread may have read it first: the bytes are the same.
-                let _ = self.loaded[i].set(bin);
-                self.loaded[i].get().map(|b| &b[..])
-            }
-            Err(e) => {
-                if let Ok(mut slot) = self.error.lock() {
-                    slot.get_or_insert(e);
-                }
-                None
-            }
-        }
+        let bin = self.read_bin(i).map_err(|source| Error::Io {
+            path: self.path.clone(),
+            source,
+        })?;
+        // Another thread may have read it first: the bytes are the same.
+        Ok(self.loaded[i].get_or_init(|| bin))
     }
 
     /// Reads hbin `i`, then checks that the file's base block is still the one read at open
     /// (a writer changes it before it changes anything else).
     fn read_bin(&self, i: usize) -> io::Result<Box<[u8]>> {
-        let mut bin = vec![0; self.ends[i] - self.starts[i]].into_boxed_slice();
-        read_exact_at(&self.file, &mut bin, self.starts[i] as u64)?;
+        let range = self.bin_range(i);
+        let mut bin = vec![0; range.len()].into_boxed_slice();
+        read_exact_at(&self.file, &mut bin, range.start as u64)?;
         let mut head = vec![0; self.head_as_read.len()];
         read_exact_at(&self.file, &mut head, 0)?;
         if head != self.head_as_read {
@@ -341,39 +315,29 @@ impl Paged {
     }
 }
 
-/// Walks the hbin headers over `BINS_START..bins_end`, reading through a small buffer. Returns
-/// each hbin's start and end file offsets, or `None` if the headers do not chain exactly (bad
-/// signature, wrong self offset, size not a multiple of 4096 or past the end).
-fn walk_hbins(file: &File, bins_end: usize) -> io::Result<Option<(Vec<usize>, Vec<usize>)>> {
-    let (mut starts, mut ends) = (Vec::new(), Vec::new());
+/// Walks the hbin headers over hive bins data of `bins_size` bytes, reading through a small
+/// buffer and checking each with [`hbin::size_of`]. `None` if the headers do not chain exactly.
+fn walk_hbins(file: &File, bins_size: u32) -> io::Result<Option<BinDirectory>> {
+    let mut dir = BinDirectory::default();
     let mut buf = vec![0u8; WALK_BUFFER];
     let (mut buf_pos, mut buf_len) = (0usize, 0usize);
-    let mut pos = BINS_START;
-    while pos < bins_end {
-        if pos + 12 > buf_pos + buf_len || pos < buf_pos {
-            buf_pos = pos;
-            buf_len = WALK_BUFFER.min(bins_end - pos);
-            if buf_len < 12 {
-                return Ok(None);
-            }
-            read_exact_at(file, &mut buf[..buf_len], pos as u64)?;
+    let mut pos: u32 = 0;
+    while pos < bins_size {
+        let at = BINS_START + pos as usize;
+        if at + hbin::CHECKED > buf_pos + buf_len {
+            buf_pos = at;
+            buf_len = WALK_BUFFER.min((bins_size - pos) as usize);
+            read_exact_at(file, &mut buf[..buf_len], at as u64)?;
         }
-        let h = &buf[pos - buf_pos..pos - buf_pos + 12];
-        let rel = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize;
-        let size = u32::from_le_bytes([h[8], h[9], h[10], h[11]]) as usize;
-        if &h[0..4] != b"hbin"
-            || rel != pos - BINS_START
-            || size < 4096
-            || size % 4096 != 0
-            || pos + size > bins_end
-        {
+        let header = &buf[at - buf_pos..(at - buf_pos + hbin::CHECKED).min(buf_len)];
+        let Ok(size) = hbin::size_of(header, pos, bins_size) else {
             return Ok(None);
-        }
-        starts.push(pos);
-        ends.push(pos + size);
+        };
+        dir.starts.push(pos);
+        dir.sizes.push(size);
         pos += size;
     }
-    Ok(Some((starts, ends)))
+    Ok(Some(dir))
 }
 
 /// Reads exactly `buf.len()` bytes at `pos` of `file`.

@@ -13,6 +13,7 @@ mod cell;
 mod db;
 mod edit;
 mod error;
+mod hbin;
 mod hive;
 mod image;
 mod key;

@@ -5,8 +5,10 @@
 
 use std::fs::{self, File};
 use std::io;
+use std::ops::Range;
 use std::path::Path;
 
+use crate::error::{Error, Result};
 use crate::image::{read_exact_at, Image};
 
 /// Byte ranges of the image written since the file was read (a superset is fine).
@@ -136,31 +138,40 @@ pub(crate) fn copy_and_patch(
     tmp_path: &Path,
     image: &Image,
     dirty: &mut DirtyRanges,
-) -> io::Result<bool> {
+) -> Result<bool> {
+    let io = |source| Error::Io {
+        path: tmp_path.to_path_buf(),
+        source,
+    };
     let source_len = stamp.len;
-    if fs::copy(source, tmp_path)? != source_len {
+    if fs::copy(source, tmp_path).map_err(io)? != source_len {
         return Ok(false);
     }
     let mut head = vec![0; stamp.head.len()];
-    read_exact_at(tmp, &mut head, 0)?;
+    read_exact_at(tmp, &mut head, 0).map_err(io)?;
     if head != stamp.head {
         return Ok(false);
     }
     let len = image.len();
-    let put = |pos: usize, b: &[u8]| write_at(tmp, b, pos as u64);
-    image.for_each_piece(0..crate::base_block::SIZE.min(len), put)?;
+    write_image(tmp, tmp_path, image, 0..crate::base_block::SIZE.min(len))?;
     for &(s, e) in dirty.merged() {
-        let (s, e) = (s.min(len), e.min(len));
-        if s < e {
-            image.for_each_piece(s..e, put)?;
-        }
+        write_image(tmp, tmp_path, image, s.min(len)..e.min(len))?;
     }
     let tail = usize::try_from(source_len).unwrap_or(usize::MAX).min(len);
-    if tail < len {
-        image.for_each_piece(tail..len, put)?;
-    }
-    tmp.set_len(len as u64)?;
+    write_image(tmp, tmp_path, image, tail..len)?;
+    tmp.set_len(len as u64).map_err(io)?;
     Ok(true)
+}
+
+/// Writes the bytes `r` of `image` at the same positions of `file` (named `path` in errors),
+/// reading hbins of a paged image as needed.
+pub(crate) fn write_image(file: &File, path: &Path, image: &Image, r: Range<usize>) -> Result<()> {
+    image.for_each_piece(r, |pos, bytes| {
+        write_at(file, bytes, pos as u64).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    })
 }
 
 #[cfg(all(test, unix))]

@@ -119,6 +119,16 @@ fn a_file_changed_after_open_is_not_read_further() {
     assert!(matches!(err, Error::Io { .. }), "{err:?}");
     assert!(!h.is_modified(), "a failed edit is rolled back");
     assert_eq!(fs::read(&path).unwrap(), changed);
+    // The same through a key found before the change.
+    let h = {
+        fs::write(&path, &original).unwrap();
+        Hive::open(&path).unwrap()
+    };
+    let grown = h.key("Grown").unwrap().unwrap();
+    fs::write(&path, &changed).unwrap();
+    let err = grown.subkeys().unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    assert!(err.to_string().contains("changed"), "{err}");
 
     // An edit made before the change is not written over the changed file either: writing
     // needs the hbins not read yet, and they are no longer the ones of the version edited.
