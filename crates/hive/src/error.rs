@@ -68,6 +68,16 @@ pub enum Error {
         /// Minor version.
         minor: u32,
     },
+    /// A version this crate reads but does not edit.
+    #[error("hive format version {major}.{minor} cannot be edited (offset 0x14): {why}")]
+    UnsupportedForEdit {
+        /// Major version.
+        major: u32,
+        /// Minor version.
+        minor: u32,
+        /// Why.
+        why: &'static str,
+    },
     /// The base block says the primary file is dirty (its two sequence numbers differ):
     /// a transaction log must be replayed first (by Windows, or `hivexsh`-free tooling).
     #[error("hive is dirty: primary sequence number {primary} != secondary {secondary} (offset 0x4); replay its transaction logs first")]
@@ -149,7 +159,7 @@ impl Error {
             | Error::Corrupt { offset, .. }
             | Error::Cycle { offset, .. } => Some(*offset),
             Error::BadChecksum { .. } => Some(0x1fc),
-            Error::UnsupportedVersion { .. } => Some(0x14),
+            Error::UnsupportedVersion { .. } | Error::UnsupportedForEdit { .. } => Some(0x14),
             Error::DirtyHive { .. } => Some(4),
             _ => None,
         }

@@ -2,12 +2,14 @@
 
 use std::fs;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::alloc::FreeIndex;
+use crate::atomic;
 use crate::base_block::{self, BaseBlock};
 use crate::db;
 use crate::error::{Error, Result};
+use crate::footprint::ChangeLog;
 use crate::image::{self, Image};
 use crate::key::Key;
 use crate::lists;
@@ -45,6 +47,8 @@ pub struct Hive {
     /// The file the image was read from, as it was then: `write_atomic` to that same,
     /// unchanged file copies it and writes only the changed ranges.
     pub(crate) source: Option<FileStamp>,
+    /// Original pages and written ranges since open (see `footprint`).
+    pub(crate) changes: ChangeLog,
 }
 
 impl std::fmt::Debug for Hive {
@@ -139,6 +143,7 @@ impl Hive {
     /// A hive over a validated base block; checks that the root is a key node.
     fn from_image(bytes: Image, base: BaseBlock) -> Result<Hive> {
         let hive = Hive {
+            changes: ChangeLog::new(bytes.len(), base.bins_size),
             bytes,
             base,
             modified: false,
@@ -260,6 +265,17 @@ impl Hive {
         })
     }
 
+    /// Checks the key tree the way Windows does when it loads a hive (see `structure`):
+    /// every listed subkey names its lister as parent, subkeys are in order and listed once,
+    /// counts match the lists, names fit their cells. A hive that fails would not load as it
+    /// is, so editing it is pointless at best. For a hive opened from a file this was done
+    /// during the walk at open (no extra read); for one in memory it is one pass now.
+    /// Only the hive as it was opened is judged: call it before editing.
+    pub fn check_structure(&self) -> Result<()> {
+        self.bytes
+            .check_structure(self.changes.original_bins_size())
+    }
+
     /// True when the hive was changed since it was opened.
     pub fn is_modified(&self) -> bool {
         self.modified
@@ -309,15 +325,8 @@ impl Hive {
             path: path.to_path_buf(),
             source,
         };
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let tmp = tempfile::Builder::new()
-            .prefix(".hive-")
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .map_err(io)?;
+        let dir = atomic::dir_of(path);
+        let tmp = atomic::temp_file_in(&dir).map_err(io)?;
         if let Ok(meta) = fs::metadata(path) {
             tmp.as_file()
                 .set_permissions(meta.permissions())
@@ -347,10 +356,7 @@ impl Hive {
         }
         tmp.as_file().sync_all().map_err(io)?;
         tmp.persist(path).map_err(|e| io(e.error))?;
-        #[cfg(unix)]
-        fs::File::open(&dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io)?;
+        atomic::sync_dir(&dir);
         if same_file.is_some() {
             // `path` now holds exactly the image: later writes patch from it.
             self.dirty.clear();
@@ -362,8 +368,10 @@ impl Hive {
         Ok(())
     }
 
-    fn finish(&mut self) {
+    /// Finishes the base block of a modified image (sequence numbers, time, checksum).
+    pub(crate) fn finish(&mut self) {
         if self.pending {
+            self.changes.before_write(&self.bytes, 0, base_block::SIZE);
             let now = self.now();
             if let Some(head) = self.bytes.get_mut(0..base_block::SIZE) {
                 base_block::finish(head, now);
@@ -383,6 +391,15 @@ impl Hive {
         &mut self,
         edit: impl FnOnce(&mut Hive) -> Result<T>,
     ) -> Result<T> {
+        if self.base.minor >= 6 {
+            return Err(Error::UnsupportedForEdit {
+                major: 1,
+                minor: self.base.minor,
+                why: "version 1.6 is the format of differencing hives (layered keys over a base \
+                      hive, used by Windows containers); editing one on its own would change \
+                      what its layers mean",
+            });
+        }
         self.journal = Some(Journal {
             writes: Vec::new(),
             len: self.bytes.len(),
@@ -411,12 +428,16 @@ impl Hive {
 
     /// Writes `data` at file position `pos` (inside the image), journaling the old bytes.
     pub(crate) fn write(&mut self, pos: usize, data: &[u8]) {
+        match self.bytes.get(pos..pos + data.len()) {
+            Some(old) if old == data => return,
+            Some(_) => self
+                .changes
+                .before_write(&self.bytes, pos, pos + data.len()),
+            None => return,
+        }
         let Some(dst) = self.bytes.get_mut(pos..pos + data.len()) else {
             return;
         };
-        if dst == data {
-            return;
-        }
         if let Some(j) = self.journal.as_mut() {
             j.writes.push((pos, dst.to_vec()));
         }

@@ -22,6 +22,7 @@ use std::sync::OnceLock;
 use crate::cell::BINS_START;
 use crate::error::{Error, Result};
 use crate::hbin;
+use crate::structure::Collector;
 
 /// Size of the buffer used to walk the hbin headers of a paged image.
 const WALK_BUFFER: usize = 256 * 1024;
@@ -76,6 +77,9 @@ pub(crate) struct Paged {
     /// Everything from the end of the original hbins on (trailing data, appended hbins).
     tail_start: usize,
     tail: Vec<u8>,
+    /// The verdict of the key tree check made during the walk at open: the offset and text
+    /// of the first problem.
+    structure: std::result::Result<(), (u64, String)>,
 }
 
 /// An hbin directory: offsets relative to the hive bins data.
@@ -99,9 +103,13 @@ impl Image {
         len: usize,
         bins_size: u32,
     ) -> io::Result<Option<Image>> {
-        let Some(dir) = walk_hbins(&file, bins_size)? else {
+        let Some((dir, collector)) = walk_hbins(&file, bins_size)? else {
             return Ok(None);
         };
+        let structure = collector.finish().map_err(|e| match e {
+            Error::Corrupt { offset, what } => (offset, what),
+            other => (other.offset().unwrap_or(0), other.to_string()),
+        });
         let tail_start = BINS_START + bins_size as usize;
         let mut tail = vec![0; len.saturating_sub(tail_start)];
         read_exact_at(&file, &mut tail, tail_start as u64)?;
@@ -115,6 +123,7 @@ impl Image {
             loaded,
             tail_start,
             tail,
+            structure,
         }))))
     }
 
@@ -196,12 +205,34 @@ impl Image {
         Ok(out)
     }
 
+    /// The bytes in `r` as one vector (reading hbins of a paged image as needed).
+    pub fn to_vec_range(&self, r: Range<usize>) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(r.len());
+        self.for_each_piece(r, |_, b| {
+            out.extend_from_slice(b);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
     /// The original hbins of a paged image (walked and validated at open), so that the
     /// allocator need not read them.
     pub fn bin_directory(&self) -> Option<BinDirectory> {
         match self {
             Image::Whole(_) => None,
             Image::Paged(p) => Some(p.dir.clone()),
+        }
+    }
+
+    /// The key tree check (see `structure`): made at open for a paged image, now for one in
+    /// memory (whose hive bins data is `bins_size` bytes).
+    pub fn check_structure(&self, bins_size: u32) -> Result<()> {
+        match self {
+            Image::Whole(_) => crate::structure::check_image(self, bins_size),
+            Image::Paged(p) => p
+                .structure
+                .clone()
+                .map_err(|(offset, what)| Error::Corrupt { offset, what }),
         }
     }
 
@@ -285,6 +316,21 @@ impl Paged {
             .get_mut(r.start - start..r.end - start)
     }
 
+    /// An image of full length holding the base block, the tail and every hbin loaded so far;
+    /// the rest is zeros (allocated zeroed, so the pages never written are never touched).
+    pub fn loaded_image(&self) -> Vec<u8> {
+        let mut out = vec![0u8; self.tail_start + self.tail.len()];
+        out[..self.base.len()].copy_from_slice(&self.base);
+        for (i, bin) in self.loaded.iter().enumerate() {
+            if let Some(bin) = bin.get() {
+                let r = self.bin_range(i);
+                out[r].copy_from_slice(bin);
+            }
+        }
+        out[self.tail_start..].copy_from_slice(&self.tail);
+        out
+    }
+
     /// Hbin `i`, read from the file the first time.
     fn load(&self, i: usize) -> Result<&[u8]> {
         if let Some(bin) = self.loaded[i].get() {
@@ -315,10 +361,12 @@ impl Paged {
     }
 }
 
-/// Walks the hbin headers over hive bins data of `bins_size` bytes, reading through a small
-/// buffer and checking each with [`hbin::size_of`]. `None` if the headers do not chain exactly.
-fn walk_hbins(file: &File, bins_size: u32) -> io::Result<Option<BinDirectory>> {
+/// Walks the hbins over hive bins data of `bins_size` bytes, reading them in order through a
+/// reused buffer, checking each header with [`hbin::size_of`] and feeding every hbin to the key
+/// tree check (`structure`). `None` if the headers do not chain exactly.
+fn walk_hbins(file: &File, bins_size: u32) -> io::Result<Option<(BinDirectory, Collector)>> {
     let mut dir = BinDirectory::default();
+    let mut collector = Collector::default();
     let mut buf = vec![0u8; WALK_BUFFER];
     let (mut buf_pos, mut buf_len) = (0usize, 0usize);
     let mut pos: u32 = 0;
@@ -333,11 +381,24 @@ fn walk_hbins(file: &File, bins_size: u32) -> io::Result<Option<BinDirectory>> {
         let Ok(size) = hbin::size_of(header, pos, bins_size) else {
             return Ok(None);
         };
+        let end = at + size as usize;
+        if end > buf_pos + buf_len {
+            // The hbin runs past the buffer: read it (and what follows) from its start.
+            buf_pos = at;
+            buf_len = WALK_BUFFER
+                .max(size as usize)
+                .min((bins_size - pos) as usize);
+            if buf.len() < buf_len {
+                buf.resize(buf_len, 0);
+            }
+            read_exact_at(file, &mut buf[..buf_len], at as u64)?;
+        }
+        collector.feed(pos, &buf[at - buf_pos..end - buf_pos]);
         dir.starts.push(pos);
         dir.sizes.push(size);
         pos += size;
     }
-    Ok(Some(dir))
+    Ok(Some((dir, collector)))
 }
 
 /// Reads exactly `buf.len()` bytes at `pos` of `file`.

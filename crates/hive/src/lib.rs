@@ -8,11 +8,13 @@
 #![deny(missing_docs)]
 
 mod alloc;
+pub mod atomic;
 mod base_block;
 mod cell;
 mod db;
 mod edit;
 mod error;
+mod footprint;
 mod hbin;
 mod hive;
 mod image;
@@ -21,6 +23,7 @@ mod lists;
 mod names;
 mod nk;
 mod sk;
+mod structure;
 mod value_type;
 mod vk;
 mod write;
@@ -28,6 +31,7 @@ mod write;
 pub mod log;
 
 pub use error::{Error, Result};
+pub use footprint::{Footprint, HbinChange};
 pub use hive::Hive;
 pub use key::{Key, Value};
 pub use value_type::ValueType;

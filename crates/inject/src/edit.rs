@@ -1,5 +1,5 @@
-//! Applying the planned operations to one SOFTWARE hive in memory, then checking the result with
-//! nt-hive. Produces the new bytes only when something changed.
+//! Applying the planned operations to one SOFTWARE hive (in memory, or paged from its file),
+//! then checking the result (`readback`). Produces a new hive only when something changed.
 
 use std::path::Path;
 
@@ -53,7 +53,7 @@ impl HiveOp {
     }
 }
 
-/// What editing one hive gave.
+/// What editing one hive in memory gave.
 #[derive(Debug, Clone)]
 pub struct Edited {
     /// One entry per operation, in order.
@@ -62,19 +62,77 @@ pub struct Edited {
     pub new_bytes: Option<Vec<u8>>,
 }
 
-/// Applies `ops` to the hive `bytes` (named `label` in errors) and checks the result.
-pub fn edit(bytes: Vec<u8>, ops: &[HiveOp], label: &Path) -> Result<Edited, Error> {
-    let hive_error = |e: hive::Error| Error::Hive {
+/// What editing a hive file in place gave: the edited hive, still paged from its file, ready
+/// for [`hive::Hive::write_atomic`].
+pub struct EditedFile {
+    /// One entry per operation, in order.
+    pub entries: Vec<CertEntry>,
+    /// The edited and checked hive; `None` when nothing changed.
+    pub hive: Option<Hive>,
+    /// Its new base block (what the logs' after-write policy looks at).
+    pub new_head: Vec<u8>,
+}
+
+fn hive_error(label: &Path) -> impl Fn(hive::Error) -> Error + '_ {
+    move |e| Error::Hive {
         path: label.to_path_buf(),
         detail: e.to_string(),
+    }
+}
+
+/// Applies `ops` to the hive `bytes` (named `label` in errors) and checks the result, the
+/// whole image included (it is in memory anyway).
+pub fn edit(bytes: Vec<u8>, ops: &[HiveOp], label: &Path) -> Result<Edited, Error> {
+    let before = bytes.clone();
+    let mut hive = Hive::from_bytes(bytes).map_err(hive_error(label))?;
+    let (entries, new_head) = apply(&mut hive, ops, Some(&before), label)?;
+    let new_bytes = match new_head {
+        Some(_) => Some(hive.into_bytes().map_err(hive_error(label))?),
+        None => None,
     };
-    let mut hive = Hive::from_bytes(bytes).map_err(hive_error)?;
+    Ok(Edited { entries, new_bytes })
+}
+
+/// Applies `ops` to the hive file `path` (named `label` in errors), paged: only the hbins the
+/// edit and its check need are read.
+pub fn edit_file(path: &Path, ops: &[HiveOp], label: &Path) -> Result<EditedFile, Error> {
+    let mut hive = Hive::open(path).map_err(|e| match e {
+        hive::Error::Io { source, .. } => Error::Io {
+            path: label.to_path_buf(),
+            source,
+        },
+        e => Error::Hive {
+            path: label.to_path_buf(),
+            detail: e.inner().to_string(),
+        },
+    })?;
+    let (entries, new_head) = apply(&mut hive, ops, None, label)?;
+    Ok(EditedFile {
+        entries,
+        hive: new_head.is_some().then_some(hive),
+        new_head: new_head.unwrap_or_default(),
+    })
+}
+
+/// Applies `ops` to `hive` and, when anything changed, checks the result (see `readback`).
+/// Returns the report entries and, when the hive changed, its new base block.
+fn apply(
+    hive: &mut Hive,
+    ops: &[HiveOp],
+    before: Option<&[u8]>,
+    label: &Path,
+) -> Result<(Vec<CertEntry>, Option<Vec<u8>>), Error> {
+    let hive_error = hive_error(label);
+    hive.check_structure().map_err(|e| Error::Hive {
+        path: label.to_path_buf(),
+        detail: format!("the hive is damaged, Windows would not load it as it is: {e}"),
+    })?;
     let mut entries = Vec::with_capacity(ops.len());
     let mut expectations = Vec::with_capacity(ops.len());
     for op in ops {
         match op {
             HiveOp::Put(insertion) => {
-                let existing = existing_blob(&hive, &insertion.key).map_err(hive_error)?;
+                let existing = existing_blob(hive, &insertion.key).map_err(&hive_error)?;
                 let (action, note) = match existing {
                     None => (Action::Added, None),
                     Some(old) if old == insertion.blob => (Action::AlreadyPresent, None),
@@ -85,7 +143,7 @@ pub fn edit(bytes: Vec<u8>, ops: &[HiveOp], label: &Path) -> Result<Edited, Erro
                 };
                 if action != Action::AlreadyPresent {
                     hive.set_value(&insertion.key, BLOB, ValueType::Binary, &insertion.blob)
-                        .map_err(hive_error)?;
+                        .map_err(&hive_error)?;
                 }
                 expectations.push(Expectation::Value {
                     key: insertion.key.clone(),
@@ -112,11 +170,11 @@ pub fn edit(bytes: Vec<u8>, ops: &[HiveOp], label: &Path) -> Result<Edited, Erro
                 location,
             } => {
                 // Name what is removed in the report: the certificate in the Blob, if readable.
-                let old = existing_blob(&hive, key)
+                let old = existing_blob(hive, key)
                     .ok()
                     .flatten()
                     .and_then(|blob| certificate_in_blob(&blob).ok());
-                let action = if hive.delete_key(key).map_err(hive_error)? {
+                let action = if hive.delete_key(key).map_err(&hive_error)? {
                     Action::Removed
                 } else {
                     Action::NotPresent
@@ -140,20 +198,14 @@ pub fn edit(bytes: Vec<u8>, ops: &[HiveOp], label: &Path) -> Result<Edited, Erro
         }
     }
     if !entries.iter().any(|e| e.action.changes_hive()) {
-        return Ok(Edited {
-            entries,
-            new_bytes: None,
-        });
+        return Ok((entries, None));
     }
-    let new_bytes = hive.into_bytes().map_err(hive_error)?;
-    readback::check(&new_bytes, &expectations).map_err(|detail| Error::ReadBack {
-        path: label.to_path_buf(),
-        detail,
-    })?;
-    Ok(Edited {
-        entries,
-        new_bytes: Some(new_bytes),
-    })
+    let new_head =
+        readback::check(hive, before, &expectations).map_err(|detail| Error::ReadBack {
+            path: label.to_path_buf(),
+            detail,
+        })?;
+    Ok((entries, Some(new_head)))
 }
 
 /// The Blob currently stored at `key`, if any.

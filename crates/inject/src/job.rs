@@ -174,6 +174,7 @@ impl Job {
         inputs.warnings.extend(duplicates);
         let (ops, expected) = self.plan(&inputs)?;
         let cache = EditCache::default();
+        let file_sizes = crate::target::hive_file_sizes(&unique);
         let work = Work {
             operation: self.operation,
             ops: &ops,
@@ -183,6 +184,7 @@ impl Job {
             rebuild: self.rebuild,
             indexes: &self.indexes,
             cache: &cache,
+            file_sizes,
             progress,
         };
         let pool = rayon::ThreadPoolBuilder::new()

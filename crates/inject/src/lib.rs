@@ -27,6 +27,7 @@
 mod cache;
 mod edit;
 pub mod error;
+mod guard;
 mod inputs;
 mod inspect;
 mod job;

@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use crate::error::Error;
-use crate::process::HiveInput;
 
 /// What to do with one log file once the new primary is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,25 +15,29 @@ pub enum LogFix {
 }
 
 /// `Some(reason)` when the logs hold changes the primary lacks (or the primary is dirty).
-pub fn dirty_reason(input: &HiveInput, label: &Path) -> Result<Option<String>, Error> {
-    let state = hive::log::assess(
-        &input.primary,
-        input.logs[0].as_deref(),
-        input.logs[1].as_deref(),
-    )
-    .map_err(|e| Error::Hive {
-        path: label.to_path_buf(),
-        detail: e.to_string(),
-    })?;
+/// `primary`: the primary hive, or at least its base block.
+pub fn dirty_reason(
+    primary: &[u8],
+    logs: &[Option<Vec<u8>>; 2],
+    label: &Path,
+) -> Result<Option<String>, Error> {
+    let state =
+        hive::log::assess(primary, logs[0].as_deref(), logs[1].as_deref()).map_err(|e| {
+            Error::Hive {
+                path: label.to_path_buf(),
+                detail: e.to_string(),
+            }
+        })?;
     Ok(match state {
         hive::log::LogState::Clean => None,
         hive::log::LogState::Dirty { reason } => Some(reason),
     })
 }
 
-/// The after-write policy for one existing log beside the rewritten primary `new_primary`.
-pub fn after_write(new_primary: &[u8], log: &[u8], label: &Path) -> Result<LogFix, Error> {
-    match hive::log::log_action_after_write(new_primary, log) {
+/// The after-write policy for one existing log beside the rewritten primary whose base block
+/// is `new_head`.
+pub fn after_write(new_head: &[u8], log: &[u8], label: &Path) -> Result<LogFix, Error> {
+    match hive::log::log_action_after_write(new_head, log) {
         hive::log::LogAction::Keep => Ok(LogFix::Keep),
         hive::log::LogAction::Truncate => Ok(LogFix::Truncate),
         hive::log::LogAction::RefuseWrite => Err(Error::ReadBack {

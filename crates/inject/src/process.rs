@@ -1,10 +1,11 @@
 //! Handling one SOFTWARE hive (from any kind of target): log check, then list, verify or edit.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::cache::{edit_key, EditCache};
-use crate::edit::{self, Edited, HiveOp};
+use crate::edit::{self, Edited, EditedFile, HiveOp};
 use crate::error::Error;
 use crate::inspect::{self, Expected};
 use crate::logs::{self, LogFix};
@@ -29,14 +30,40 @@ pub struct Work<'a> {
     pub indexes: &'a [u32],
     /// The batch's edit cache.
     pub cache: &'a EditCache,
+    /// How many hive files of each size the job's file targets hold: a file whose size no
+    /// other has cannot share an edit, so it is edited in place (paged) and never hashed.
+    pub file_sizes: HashMap<u64, usize>,
     /// The caller's progress callback.
     pub progress: &'a (dyn Fn(ProgressEvent) + Sync),
 }
 
+/// A primary hive as a target gives it.
+pub enum Primary {
+    /// Read whole into memory.
+    Bytes(Vec<u8>),
+    /// A hive file to edit in place, read as the edit needs it.
+    File {
+        /// The file (symbolic links resolved).
+        path: PathBuf,
+        /// Its base block as read.
+        head: Vec<u8>,
+    },
+}
+
+impl Primary {
+    /// The base block (or, for bytes, the whole hive), for the log assessment.
+    fn head(&self) -> &[u8] {
+        match self {
+            Primary::Bytes(bytes) => bytes,
+            Primary::File { head, .. } => head,
+        }
+    }
+}
+
 /// The primary hive and its logs, as read from a target.
 pub struct HiveInput {
-    /// Primary hive bytes.
-    pub primary: Vec<u8>,
+    /// Primary hive.
+    pub primary: Primary,
     /// `.LOG1` and `.LOG2` contents, where present.
     pub logs: [Option<Vec<u8>>; 2],
 }
@@ -45,8 +72,11 @@ pub struct HiveInput {
 pub struct HiveOutcome {
     /// The image's report (certificates, warnings, errors).
     pub report: ImageReport,
-    /// New primary bytes to write (already checked by nt-hive); `None` when unchanged.
+    /// New primary bytes to write (already checked); `None` when unchanged.
     pub edited: Option<Arc<Edited>>,
+    /// For a [`Primary::File`]: the edited hive to write back (already checked); `None` when
+    /// unchanged.
+    pub edited_file: Option<EditedFile>,
     /// What to do with each log after writing the new primary.
     pub log_fixes: [LogFix; 2],
 }
@@ -62,11 +92,13 @@ pub fn process_hive(
     let mut outcome = HiveOutcome {
         report,
         edited: None,
+        edited_file: None,
         log_fixes: [LogFix::Keep, LogFix::Keep],
     };
     if let Err(e) = run(work, input, label, &mut outcome) {
         outcome.report.errors.push(e.to_string());
         outcome.edited = None;
+        outcome.edited_file = None;
     }
     outcome
 }
@@ -78,7 +110,7 @@ fn run(
     outcome: &mut HiveOutcome,
 ) -> Result<(), Error> {
     let mutating = matches!(work.operation, Operation::Add | Operation::Remove);
-    if let Some(reason) = logs::dirty_reason(&input, label)? {
+    if let Some(reason) = logs::dirty_reason(input.primary.head(), &input.logs, label)? {
         if mutating {
             return Err(Error::DirtyHive {
                 path: label.to_path_buf(),
@@ -90,24 +122,28 @@ fn run(
         ));
     }
     let report = &mut outcome.report;
-    match work.operation {
-        Operation::List => {
-            report.certificates = inspect::list(&input.primary).map_err(|detail| Error::Hive {
-                path: label.to_path_buf(),
-                detail,
-            })?;
+    let HiveInput { primary, logs } = input;
+    let hive_error = |detail| Error::Hive {
+        path: label.to_path_buf(),
+        detail,
+    };
+    match (work.operation, primary) {
+        (Operation::List | Operation::Verify, primary) => {
+            let bytes = match primary {
+                Primary::Bytes(bytes) => bytes,
+                Primary::File { path, .. } => {
+                    std::fs::read(&path).map_err(|source| Error::Io { path, source })?
+                }
+            };
+            report.certificates = match work.operation {
+                Operation::List => inspect::list(&bytes),
+                _ => inspect::verify(&bytes, work.expected),
+            }
+            .map_err(hive_error)?;
         }
-        Operation::Verify => {
-            report.certificates =
-                inspect::verify(&input.primary, work.expected).map_err(|detail| Error::Hive {
-                    path: label.to_path_buf(),
-                    detail,
-                })?;
-        }
-        Operation::Add | Operation::Remove => {
-            let key = edit_key(&work.ops_digest, &input.primary);
+        (Operation::Add | Operation::Remove, Primary::Bytes(primary)) => {
+            let key = edit_key(&work.ops_digest, &primary);
             let ops = work.ops;
-            let HiveInput { primary, logs } = input;
             let (edited, reused) = work
                 .cache
                 .get_or_edit(key, || edit::edit(primary, ops, label))?;
@@ -115,14 +151,34 @@ fn run(
             report.reused = reused;
             if let Some(new_bytes) = &edited.new_bytes {
                 report.changed = true;
-                for (fix, log) in outcome.log_fixes.iter_mut().zip(&logs) {
-                    if let Some(log) = log {
-                        *fix = logs::after_write(new_bytes, log, label)?;
-                    }
-                }
+                outcome.log_fixes = log_fixes(new_bytes, &logs, label)?;
                 outcome.edited = Some(edited);
+            }
+        }
+        (Operation::Add | Operation::Remove, Primary::File { path, .. }) => {
+            let edited = edit::edit_file(&path, work.ops, label)?;
+            report.certificates = edited.entries.clone();
+            if edited.hive.is_some() {
+                report.changed = true;
+                outcome.log_fixes = log_fixes(&edited.new_head, &logs, label)?;
+                outcome.edited_file = Some(edited);
             }
         }
     }
     Ok(())
+}
+
+/// The after-write policy for each log beside a primary whose new base block is `new_head`.
+fn log_fixes(
+    new_head: &[u8],
+    logs: &[Option<Vec<u8>>; 2],
+    label: &Path,
+) -> Result<[LogFix; 2], Error> {
+    let mut fixes = [LogFix::Keep, LogFix::Keep];
+    for (fix, log) in fixes.iter_mut().zip(logs) {
+        if let Some(log) = log {
+            *fix = logs::after_write(new_head, log, label)?;
+        }
+    }
+    Ok(fixes)
 }

@@ -4,14 +4,15 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::edit::EditedFile;
 use crate::error::Error;
 use crate::job::millis;
 use crate::logs::LogFix;
-use crate::process::{process_hive, HiveInput, Work};
+use crate::process::{process_hive, HiveInput, Primary, Work};
 use crate::progress::{ProgressEvent, ProgressKind};
 use crate::report::{ImageReport, Operation, TargetReport};
 use crate::target::{find_logs, find_software_hive, Target};
-use crate::write::{write_file_atomic, FileState};
+use crate::write::FileState;
 
 /// Processes `target` (number `index` in the job) and returns its report; never fails as a whole.
 pub fn process_target(work: &Work, index: usize, target: &Target) -> TargetReport {
@@ -75,8 +76,30 @@ fn process_file(
         path: hive.to_path_buf(),
         source,
     })?;
-    let primary = read(hive)?;
-    let as_read = FileState::of(&file, &primary)?;
+    let size = fs::metadata(&file)
+        .map_err(|source| Error::Io {
+            path: hive.to_path_buf(),
+            source,
+        })?
+        .len();
+    // A hive no other target can share an edit with is edited in place: only what the edit
+    // needs is read, and only what it changed is written.
+    let in_place = mutating(work) && work.file_sizes.get(&size).copied().unwrap_or(0) <= 1;
+    let (primary, as_read) = if in_place {
+        let head = read_head(hive)?;
+        let as_read = FileState::of(&file, &head)?;
+        (
+            Primary::File {
+                path: file.clone(),
+                head,
+            },
+            as_read,
+        )
+    } else {
+        let bytes = read(hive)?;
+        let as_read = FileState::of(&file, &bytes)?;
+        (Primary::Bytes(bytes), as_read)
+    };
     let mut logs = [None, None];
     for (slot, path) in logs.iter_mut().zip(&log_paths) {
         if let Some(path) = path {
@@ -91,24 +114,47 @@ fn process_file(
     );
     emit(ProgressKind::ImageDone { index: 0 });
     report.images.push(outcome.report);
-    let Some(edited) = outcome.edited else {
-        return Ok(());
-    };
-    let Some(new_bytes) = &edited.new_bytes else {
-        return Ok(());
-    };
     if !mutating(work) || !report.ok() {
         return Ok(());
     }
-    let total = new_bytes.len() as u64;
-    emit(ProgressKind::Writing { done: 0, total });
-    as_read.check_unchanged(&file)?;
-    write_file_atomic(hive, new_bytes)?;
+    let io = |source| Error::Io {
+        path: hive.to_path_buf(),
+        source,
+    };
+    let total = match (&outcome.edited, outcome.edited_file) {
+        (Some(edited), _) => {
+            let Some(new_bytes) = &edited.new_bytes else {
+                return Ok(());
+            };
+            let total = new_bytes.len() as u64;
+            emit(ProgressKind::Writing { done: 0, total });
+            as_read.check_unchanged(&file)?;
+            hive::atomic::replace_file(&file, new_bytes).map_err(|e| hive_write_error(hive, e))?;
+            total
+        }
+        (
+            None,
+            Some(EditedFile {
+                hive: Some(mut edited),
+                ..
+            }),
+        ) => {
+            let total = fs::metadata(&file).map_err(io)?.len();
+            emit(ProgressKind::Writing { done: 0, total });
+            as_read.check_unchanged(&file)?;
+            edited
+                .write_atomic(&file)
+                .map_err(|e| hive_write_error(hive, e))?;
+            drop(edited);
+            fs::metadata(&file).map_err(io)?.len()
+        }
+        _ => return Ok(()),
+    };
     report.written = true;
     report.bytes_written = total;
     for (fix, path) in outcome.log_fixes.iter().zip(&log_paths) {
         if let (LogFix::Truncate, Some(path)) = (fix, path) {
-            write_file_atomic(path, &[])?;
+            hive::atomic::replace_file(path, &[]).map_err(|e| hive_write_error(path, e))?;
             report.images.iter_mut().for_each(|i| {
                 i.warnings
                     .push(format!("emptied stale transaction log {}", path.display()))
@@ -117,6 +163,33 @@ fn process_file(
     }
     emit(ProgressKind::Writing { done: total, total });
     Ok(())
+}
+
+/// A write error from crates/hive, as an I/O error on `path` where it is one.
+fn hive_write_error(path: &Path, e: hive::Error) -> Error {
+    match e {
+        hive::Error::Io { source, .. } => Error::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => Error::Hive {
+            path: path.to_path_buf(),
+            detail: other.to_string(),
+        },
+    }
+}
+
+/// The first 4096 bytes of `path` (a hive's base block; fewer if the file is shorter).
+fn read_head(path: &Path) -> Result<Vec<u8>, Error> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut head = Vec::with_capacity(4096);
+    fs::File::open(path)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 4096), &mut head))
+        .map_err(io)?;
+    Ok(head)
 }
 
 /// `WIM:index:path`, the name a hive inside a WIM goes by in messages.

@@ -54,6 +54,22 @@ fn resolved_file(target: &Target) -> Option<PathBuf> {
     fs::canonicalize(file).ok()
 }
 
+/// How many of the hive files that `targets` name directly (`--hive`, and the SOFTWARE under
+/// `--mount`) have each size. Files that cannot be looked at are left out (they fail on their
+/// own).
+pub fn hive_file_sizes(targets: &[Target]) -> std::collections::HashMap<u64, usize> {
+    let mut sizes = std::collections::HashMap::new();
+    for target in targets {
+        if matches!(target, Target::Wim(_)) {
+            continue;
+        }
+        if let Some(len) = resolved_file(target).and_then(|f| fs::metadata(f).ok()) {
+            *sizes.entry(len.len()).or_insert(0) += 1;
+        }
+    }
+    sizes
+}
+
 /// `targets` without those naming a file an earlier target already names (processing one file
 /// twice in parallel would race two writers), and one warning per target dropped.
 pub fn distinct_files(targets: &[Target]) -> (Vec<Target>, Vec<String>) {

@@ -7,7 +7,7 @@ use wim::{CommitOptions, Wim};
 
 use crate::error::Error;
 use crate::logs::LogFix;
-use crate::process::{process_hive, HiveInput, Work};
+use crate::process::{process_hive, HiveInput, Primary, Work};
 use crate::progress::ProgressKind;
 use crate::report::{ImageReport, TargetReport};
 use crate::run_target::{check_writable, in_wim_label, mutating};
@@ -138,5 +138,8 @@ fn read_image_hive(wim: &Wim, index: u32, software: &str) -> Result<HiveInput, w
             Err(e) => return Err(e),
         }
     }
-    Ok(HiveInput { primary, logs })
+    Ok(HiveInput {
+        primary: Primary::Bytes(primary),
+        logs,
+    })
 }
