@@ -169,3 +169,56 @@ pub fn actions(report: &serde_json::Value, t: usize, image: usize) -> Vec<String
         .map(|c| c["action"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// The project's shared test data (`../shared/testdata` beside the repository, or
+/// `$INJECT_ROOT_SHARED/testdata`). Fails, never skips, when it is missing.
+pub fn shared_testdata() -> PathBuf {
+    let shared = std::env::var_os("INJECT_ROOT_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+    let dir = shared.join("testdata");
+    assert!(
+        dir.is_dir(),
+        "shared test data not found at {} (set INJECT_ROOT_SHARED)",
+        dir.display()
+    );
+    dir
+}
+
+/// cmcheck (what the Windows kernel checks when it loads a hive), built once per test binary
+/// from ../shared/tools/cmcheck into target/.
+pub fn cmcheck_bin() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let tools = shared_testdata().join("../tools/cmcheck");
+            let out = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../target/cmcheck")
+                .join(format!("cli-{}", std::process::id()));
+            run(Command::new("bash").arg(tools.join("build.sh")).arg(&out));
+            out.join("cmcheck")
+        })
+        .clone()
+}
+
+/// cmcheck's verdict on a hive: `Ok(line)` for `OK: ...`, `Err(line)` otherwise.
+pub fn cmcheck(hive: &Path) -> Result<String, String> {
+    let out = Command::new(cmcheck_bin())
+        .arg("-q")
+        .arg(hive)
+        .output()
+        .unwrap();
+    let line = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if out.status.success() && line.starts_with("OK:") {
+        Ok(line)
+    } else {
+        Err(line)
+    }
+}
+
+/// Asserts that cmcheck accepts `hive`.
+pub fn assert_cmcheck_ok(hive: &Path) {
+    if let Err(line) = cmcheck(hive) {
+        panic!("cmcheck refuses {}: {line}", hive.display());
+    }
+}

@@ -3,6 +3,7 @@
 
 use nt_hive::{Hive, KeyNode};
 
+use crate::guard::no_panic;
 use crate::inputs::certificate_in_blob;
 use crate::report::{Action, CertEntry};
 use crate::stores::{self, ALL_LOCATIONS, ALL_STORES};
@@ -38,6 +39,10 @@ fn root<'h>(hive: &'h Hive<&'h [u8]>) -> Result<KeyNode<'h, &'h [u8]>, String> {
 /// Every certificate entry of every store, decoded from its Blob. Entries whose key name is not
 /// the thumbprint of the certificate inside have `key_matches: false`.
 pub fn list(bytes: &[u8]) -> Result<Vec<CertEntry>, String> {
+    no_panic("nt-hive", || list_inner(bytes))?
+}
+
+fn list_inner(bytes: &[u8]) -> Result<Vec<CertEntry>, String> {
     let hive = open(bytes)?;
     let root = root(&hive)?;
     let mut entries = Vec::new();
@@ -98,6 +103,10 @@ pub fn list(bytes: &[u8]) -> Result<Vec<CertEntry>, String> {
 /// For each expected certificate: present and well-formed (`Verified`), `Missing` or
 /// `Malformed`.
 pub fn verify(bytes: &[u8], expected: &[Expected]) -> Result<Vec<CertEntry>, String> {
+    no_panic("nt-hive", || verify_inner(bytes, expected))?
+}
+
+fn verify_inner(bytes: &[u8], expected: &[Expected]) -> Result<Vec<CertEntry>, String> {
     let hive = open(bytes)?;
     let root = root(&hive)?;
     let mut entries = Vec::with_capacity(expected.len());

@@ -170,6 +170,7 @@ pub struct AllDumps {
 /// Dump `hive` with all three oracles.
 pub fn all_dumps(hive: &Path) -> AllDumps {
     regfinfo_ok(hive);
+    cmcheck_ok(hive);
     let bytes = std::fs::read(hive).expect("read hive");
     AllDumps {
         hivex: hivex_dump(hive),
@@ -267,4 +268,40 @@ pub fn comparable(ours: &TreeSnap) -> TreeSnap {
             (p.clone(), (n.clone(), vals))
         })
         .collect()
+}
+
+/// The project's shared test data (`../shared/testdata` beside the repository, or
+/// `$INJECT_ROOT_SHARED/testdata`). Fails, never skips, when it is missing.
+pub fn shared_testdata() -> PathBuf {
+    let shared = std::env::var_os("INJECT_ROOT_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    let dir = shared.join("testdata");
+    assert!(
+        dir.is_dir(),
+        "shared test data not found at {} (set INJECT_ROOT_SHARED)",
+        dir.display()
+    );
+    dir
+}
+
+/// Asserts that cmcheck (what the Windows kernel checks when it loads a hive, built once per
+/// test binary from ../shared/tools/cmcheck) accepts `hive`.
+pub fn cmcheck_ok(hive: &Path) {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let bin = BUILT.get_or_init(|| {
+        let tools = shared_testdata().join("../tools/cmcheck");
+        let out = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../target/cmcheck")
+            .join(format!("hive-{}", std::process::id()));
+        run(Command::new("bash").arg(tools.join("build.sh")).arg(&out));
+        out.join("cmcheck")
+    });
+    let out = Command::new(bin).arg("-q").arg(hive).output().unwrap();
+    let line = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && line.starts_with("OK:"),
+        "cmcheck refuses {}: {line}",
+        hive.display()
+    );
 }

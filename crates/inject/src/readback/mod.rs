@@ -36,3 +36,73 @@ pub fn check(
     nt::check(&image, expectations)?;
     Ok(footprint.base_after)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hive::ValueType;
+
+    const KEY: &str = "Microsoft\\SystemCertificates\\AuthRoot\\Certificates\\ABCD";
+
+    fn testhive() -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata/hives/offreg-testhive");
+        std::fs::read(path).expect("testdata/hives/offreg-testhive is part of the repository")
+    }
+
+    fn edited() -> (Vec<u8>, Hive, Vec<Expectation>) {
+        let before = testhive();
+        let mut hive = Hive::from_bytes(before.clone()).unwrap();
+        hive.set_value(KEY, "Blob", ValueType::Binary, &[7; 900]).unwrap();
+        let expectations = vec![Expectation::Value {
+            key: KEY.into(),
+            value: "Blob".into(),
+            data: vec![7; 900],
+        }];
+        (before, hive, expectations)
+    }
+
+    #[test]
+    fn a_sound_edit_passes() {
+        let (before, mut hive, expectations) = edited();
+        check(&mut hive, Some(&before), &expectations).unwrap();
+    }
+
+    /// A byte of an unrelated cell that differs between the hive as read and as written (a
+    /// bug that wrote where no edit did) stops the write, in the whole-image comparison and
+    /// in the footprint of the hbins the edit touched.
+    #[test]
+    fn damage_to_an_unrelated_cell_stops_the_write() {
+        let (before, mut hive, expectations) = edited();
+        let footprint = hive.footprint().unwrap();
+        let unwritten = |pos: usize| !footprint.written.iter().any(|w| w.contains(&pos));
+        // A byte in the hbin data far from the edit (offreg-testhive's first hbin holds the
+        // root and the test keys; the edit appends and touches only a few cells).
+        let pos = (0x1100..footprint.original_bins_end)
+            .find(|&p| unwritten(p) && before[p] != 0)
+            .unwrap();
+        let mut damaged = before.clone();
+        damaged[pos] ^= 0x40;
+        let err = check(&mut hive, Some(&damaged), &expectations).unwrap_err();
+        assert!(err.contains("no edit wrote them"), "{err}");
+
+        let touched = footprint.hbins.first().expect("the edit wrote into an hbin").clone();
+        let inside = (32..touched.after.len())
+            .find(|&i| unwritten(touched.offset + i))
+            .unwrap();
+        let mut bad = footprint.clone();
+        bad.hbins[0].after[inside] ^= 0x40;
+        let err = footprint::judge(&bad).unwrap_err();
+        assert!(err.contains("no edit wrote them"), "{err}");
+        assert!(footprint::judge(&footprint).is_ok());
+    }
+
+    #[test]
+    fn a_base_block_field_no_writer_changes_stops_the_write() {
+        let (_, mut hive, _) = edited();
+        let mut footprint = hive.footprint().unwrap();
+        footprint.base_after[0x30] ^= 1; // the file name field
+        let err = footprint::judge(&footprint).unwrap_err();
+        assert!(err.contains("base block"), "{err}");
+    }
+}
