@@ -20,12 +20,21 @@ fn real_primaries() -> Vec<PathBuf> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().to_ascii_uppercase();
+            let name = p
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .to_ascii_uppercase();
             !name.ends_with(".LOG1") && !name.ends_with(".LOG2") && !name.ends_with(".MD")
         })
         .collect();
     files.sort();
-    assert!(files.len() >= 40, "{} primaries in {}", files.len(), dir.display());
+    assert!(
+        files.len() >= 40,
+        "{} primaries in {}",
+        files.len(),
+        dir.display()
+    );
     files
 }
 
@@ -105,7 +114,13 @@ fn every_real_hive_is_edited_or_refused_by_kind() {
         // The kind: loadable by Windows as it is (cmcheck), and a version we edit.
         let loadable = cmcheck(&copy).is_ok();
         let editable = loadable && minor_version(&before) <= 5;
-        let out = bin().arg("--hive").arg(&copy).arg("--cert").arg(&cert).output().unwrap();
+        let out = bin()
+            .arg("--hive")
+            .arg(&copy)
+            .arg("--cert")
+            .arg(&cert)
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
         let name = primary.display();
         assert_ne!(out.status.code(), Some(101), "{name}: panic\n{stderr}");
@@ -119,8 +134,15 @@ fn every_real_hive_is_edited_or_refused_by_kind() {
             run(Command::new("regfinfo").arg(&copy));
             let hivex = hivex_blob(&copy, &format!("\\{key}"))
                 .unwrap_or_else(|| panic!("{name}: hivexget finds no Blob"));
-            assert!(contains(&hivex, &der), "{name}: the Blob does not hold the DER");
-            assert_eq!(nt_hive_blob(&after, &key), hivex, "{name}: nt-hive and hivex differ");
+            assert!(
+                contains(&hivex, &der),
+                "{name}: the Blob does not hold the DER"
+            );
+            assert_eq!(
+                nt_hive_blob(&after, &key),
+                hivex,
+                "{name}: nt-hive and hivex differ"
+            );
             // hivexregedit's export differs only by the new keys (the Blob's and its parents').
             let (old, new) = (hivex_export_of(&before, tmp.path()), hivex_export(&copy));
             for (k, values) in &old {
@@ -130,7 +152,10 @@ fn every_real_hive_is_edited_or_refused_by_kind() {
             assert!(!added.is_empty(), "{name}: no key added");
             for k in added {
                 let rel = k.trim_start_matches('\\').to_ascii_uppercase();
-                assert!(key.to_ascii_uppercase().starts_with(&rel), "{name}: unexpected key {k}");
+                assert!(
+                    key.to_ascii_uppercase().starts_with(&rel),
+                    "{name}: unexpected key {k}"
+                );
                 if !rel.eq_ignore_ascii_case(&key) {
                     assert!(new[k].is_empty(), "{name}: new parent {k} has values");
                 }
@@ -140,7 +165,10 @@ fn every_real_hive_is_edited_or_refused_by_kind() {
             assert_eq!(out.status.code(), Some(1), "{name}: not refused\n{stderr}");
             let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
             assert_eq!(lines.len(), 1, "{name}: {stderr}");
-            assert!(lines[0].contains(&*copy.to_string_lossy()), "{name}: {stderr}");
+            assert!(
+                lines[0].contains(&*copy.to_string_lossy()),
+                "{name}: {stderr}"
+            );
             assert_eq!(fs::read(&copy).unwrap(), before, "{name}: changed");
             for (log, was) in logs.iter().zip(&logs_before) {
                 assert_eq!(&fs::read(log).unwrap(), was, "{name}: log changed");
@@ -153,11 +181,17 @@ fn every_real_hive_is_edited_or_refused_by_kind() {
             .collect();
         assert!(stray.is_empty(), "{name}: left {stray:?}");
     }
-    assert!(edited >= 25 && refused >= 10, "edited {edited}, refused {refused}");
+    assert!(
+        edited >= 25 && refused >= 10,
+        "edited {edited}, refused {refused}"
+    );
 }
 
 /// hivexregedit's export of hive bytes (written to a scratch file in `dir`).
-fn hivex_export_of(bytes: &[u8], dir: &Path) -> std::collections::BTreeMap<String, BTreeSet<String>> {
+fn hivex_export_of(
+    bytes: &[u8],
+    dir: &Path,
+) -> std::collections::BTreeMap<String, BTreeSet<String>> {
     let scratch = dir.join("before.scratch");
     fs::write(&scratch, bytes).unwrap();
     let dump = hivex_export(&scratch);

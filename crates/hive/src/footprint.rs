@@ -29,6 +29,8 @@ pub(crate) struct ChangeLog {
     original_len: usize,
     /// File offset where the hive bins data ended when it was opened.
     original_bins_end: usize,
+    /// The root key's cell when it was opened.
+    original_root: u32,
     /// Page index -> the page's bytes before its first write.
     pages: BTreeMap<usize, Box<[u8]>>,
     /// Every range written (a write of identical bytes is not one).
@@ -37,9 +39,10 @@ pub(crate) struct ChangeLog {
 
 impl ChangeLog {
     /// A log for an image of `len` bytes whose hive bins data is `bins_size` bytes.
-    pub fn new(len: usize, bins_size: u32) -> ChangeLog {
+    pub fn new(len: usize, bins_size: u32, root: u32) -> ChangeLog {
         ChangeLog {
             original_len: len,
+            original_root: root,
             original_bins_end: BINS_START + bins_size as usize,
             ..ChangeLog::default()
         }
@@ -48,6 +51,11 @@ impl ChangeLog {
     /// Size of the hive bins data when the hive was opened.
     pub fn original_bins_size(&self) -> u32 {
         (self.original_bins_end - BINS_START) as u32
+    }
+
+    /// The root key's cell when the hive was opened.
+    pub fn original_root(&self) -> u32 {
+        self.original_root
     }
 
     /// Saves the original of every page of `pos..end` not saved yet (read from `image`, which

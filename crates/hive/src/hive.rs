@@ -143,7 +143,7 @@ impl Hive {
     /// A hive over a validated base block; checks that the root is a key node.
     fn from_image(bytes: Image, base: BaseBlock) -> Result<Hive> {
         let hive = Hive {
-            changes: ChangeLog::new(bytes.len(), base.bins_size),
+            changes: ChangeLog::new(bytes.len(), base.bins_size, base.root),
             bytes,
             base,
             modified: false,
@@ -187,10 +187,11 @@ impl Hive {
         };
         Hive::check_logs(path, &head)?;
         let stamp = FileStamp::of(&meta, &head).filter(|s| s.len() == len as u64);
-        let image = match Image::paged(file, path, head, len, base.bins_size).map_err(io)? {
-            Some(image) => image,
-            None => return Hive::open_whole(path),
-        };
+        let image =
+            match Image::paged(file, path, head, len, base.bins_size, base.root).map_err(io)? {
+                Some(image) => image,
+                None => return Hive::open_whole(path),
+            };
         let mut hive = Hive::from_image(image, base).map_err(|e| e.in_file(path))?;
         hive.source = stamp;
         Ok(hive)
@@ -272,8 +273,10 @@ impl Hive {
     /// during the walk at open (no extra read); for one in memory it is one pass now.
     /// Only the hive as it was opened is judged: call it before editing.
     pub fn check_structure(&self) -> Result<()> {
-        self.bytes
-            .check_structure(self.changes.original_bins_size())
+        self.bytes.check_structure(
+            self.changes.original_bins_size(),
+            self.changes.original_root(),
+        )
     }
 
     /// True when the hive was changed since it was opened.
@@ -317,6 +320,19 @@ impl Hive {
     /// writing only the changed byte ranges, the base block and appended hbins over the copy;
     /// otherwise the whole image is written.
     pub fn write_atomic(&mut self, path: &Path) -> Result<()> {
+        self.write_atomic_with(path, |_| Ok(()))
+    }
+
+    /// Like [`Hive::write_atomic`], with a last check: `before_rename` is called once the
+    /// temporary file is written and synced, and only if it succeeds is the file renamed over
+    /// `path`; otherwise the temporary file is removed and `path` is untouched. Work that takes
+    /// a while (the key tree check of [`Hive::check_structure`], which runs on its own thread
+    /// from open on) thus overlaps the copy and the sync.
+    pub fn write_atomic_with(
+        &mut self,
+        path: &Path,
+        before_rename: impl FnOnce(&Hive) -> Result<()>,
+    ) -> Result<()> {
         if !self.modified {
             return Ok(());
         }
@@ -355,6 +371,7 @@ impl Hive {
             tmp.as_file().set_len(self.bytes.len() as u64).map_err(io)?;
         }
         tmp.as_file().sync_all().map_err(io)?;
+        before_rename(self)?;
         tmp.persist(path).map_err(|e| io(e.error))?;
         atomic::sync_dir(&dir);
         if same_file.is_some() {

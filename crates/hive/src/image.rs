@@ -77,9 +77,70 @@ pub(crate) struct Paged {
     /// Everything from the end of the original hbins on (trailing data, appended hbins).
     tail_start: usize,
     tail: Vec<u8>,
-    /// The verdict of the key tree check made during the walk at open: the offset and text
-    /// of the first problem.
-    structure: std::result::Result<(), (u64, String)>,
+    /// The key tree check of the hbins walked at open (running on a thread of its own).
+    structure: PendingCheck,
+}
+
+/// The verdict of a key tree check: the offset and text of the first problem.
+type Verdict = std::result::Result<(), (u64, String)>;
+
+/// The key tree check of a paged image: its records were gathered during the walk at open, and
+/// the check itself runs on a thread of its own meanwhile, so that it overlaps the edit and the
+/// write (which wait for it only before they commit, see [`crate::Hive::write_atomic_with`]).
+#[derive(Debug)]
+pub(crate) struct PendingCheck {
+    running: std::sync::Mutex<Option<std::thread::JoinHandle<Verdict>>>,
+    verdict: OnceLock<Verdict>,
+}
+
+impl PendingCheck {
+    /// Starts checking what `collector` gathered, below the root key at cell `root`.
+    fn start(collector: Collector, root: u32) -> PendingCheck {
+        let check = move |collector: Option<Collector>| -> Verdict {
+            let collector = collector.ok_or((0, "the key tree check ran twice".to_string()))?;
+            collector.finish(root).map_err(|e| match e {
+                Error::Corrupt { offset, what } => (offset, what),
+                other => (other.offset().unwrap_or(0), other.to_string()),
+            })
+        };
+        let shared = std::sync::Arc::new(std::sync::Mutex::new(Some(collector)));
+        let take = |m: &std::sync::Mutex<Option<Collector>>| {
+            m.lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .take()
+        };
+        let for_thread = std::sync::Arc::clone(&shared);
+        // One short-lived thread, never a pool: if it cannot be started, check right here.
+        let spawned = std::thread::Builder::new()
+            .name("hive-tree-check".into())
+            .spawn(move || check(take(&for_thread)));
+        let (running, verdict) = match spawned {
+            Ok(handle) => (Some(handle), OnceLock::new()),
+            Err(_) => (None, OnceLock::from(check(take(&shared)))),
+        };
+        PendingCheck {
+            running: std::sync::Mutex::new(running),
+            verdict,
+        }
+    }
+
+    /// The verdict, waiting for the check if it is still running.
+    fn get(&self) -> Verdict {
+        self.verdict
+            .get_or_init(|| {
+                let handle = self
+                    .running
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .take();
+                match handle.map(std::thread::JoinHandle::join) {
+                    Some(Ok(verdict)) => verdict,
+                    Some(Err(_)) => Err((0, "the key tree check stopped unexpectedly".into())),
+                    None => Err((0, "the key tree check did not run".into())),
+                }
+            })
+            .clone()
+    }
 }
 
 /// An hbin directory: offsets relative to the hive bins data.
@@ -102,14 +163,12 @@ impl Image {
         head: Vec<u8>,
         len: usize,
         bins_size: u32,
+        root: u32,
     ) -> io::Result<Option<Image>> {
         let Some((dir, collector)) = walk_hbins(&file, bins_size)? else {
             return Ok(None);
         };
-        let structure = collector.finish().map_err(|e| match e {
-            Error::Corrupt { offset, what } => (offset, what),
-            other => (other.offset().unwrap_or(0), other.to_string()),
-        });
+        let structure = PendingCheck::start(collector, root);
         let tail_start = BINS_START + bins_size as usize;
         let mut tail = vec![0; len.saturating_sub(tail_start)];
         read_exact_at(&file, &mut tail, tail_start as u64)?;
@@ -224,14 +283,14 @@ impl Image {
         }
     }
 
-    /// The key tree check (see `structure`): made at open for a paged image, now for one in
-    /// memory (whose hive bins data is `bins_size` bytes).
-    pub fn check_structure(&self, bins_size: u32) -> Result<()> {
+    /// The key tree check (see `structure`) below the root key at cell `root`: made at open
+    /// for a paged image, now for one in memory (whose hive bins data is `bins_size` bytes).
+    pub fn check_structure(&self, bins_size: u32, root: u32) -> Result<()> {
         match self {
-            Image::Whole(_) => crate::structure::check_image(self, bins_size),
+            Image::Whole(_) => crate::structure::check_image(self, bins_size, root),
             Image::Paged(p) => p
                 .structure
-                .clone()
+                .get()
                 .map_err(|(offset, what)| Error::Corrupt { offset, what }),
         }
     }

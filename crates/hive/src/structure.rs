@@ -18,30 +18,69 @@ use crate::hbin;
 use crate::names;
 use crate::nk::{self, KEY_COMP_NAME};
 
-/// What the pass keeps of one key node.
-#[derive(Debug)]
-struct KeyRec {
-    off: u32,
-    parent: u32,
-    subkey_count: u32,
-    subkey_list: u32,
-    /// Upper-cased name.
-    name: Vec<u16>,
+/// What the pass keeps of the key nodes, one entry per key in each vector (in hive order, so
+/// sorted by offset): column vectors and one name arena keep it compact and allocation-free.
+#[derive(Debug, Default)]
+struct Keys {
+    off: Vec<u32>,
+    parent: Vec<u32>,
+    subkey_count: Vec<u32>,
+    subkey_list: Vec<u32>,
+    /// Start and length of each key's name as stored in `names`, and whether it is stored
+    /// one byte per character.
+    name: Vec<(u32, u32, bool)>,
+    names: Vec<u8>,
 }
 
-/// What the pass keeps of one subkey list cell.
-#[derive(Debug)]
-struct ListRec {
-    off: u32,
-    index_root: bool,
+impl Keys {
+    fn index(&self, off: u32) -> Option<usize> {
+        self.off.binary_search(&off).ok()
+    }
+
+    /// The upper-cased name of key `i` (computed as it is compared: siblings differ early).
+    fn name(&self, i: usize) -> impl Iterator<Item = u16> + '_ {
+        let (start, len, compressed) = self.name[i];
+        names::upcased(
+            &self.names[start as usize..(start + len) as usize],
+            compressed,
+        )
+    }
+
+    /// The name of key `i`, for messages.
+    fn name_text(&self, i: usize) -> String {
+        String::from_utf16_lossy(&self.name(i).collect::<Vec<u16>>())
+    }
+}
+
+/// What the pass keeps of the subkey list cells (in hive order).
+#[derive(Debug, Default)]
+struct Lists {
+    off: Vec<u32>,
+    /// Start and length of each list's elements in `entries`, and whether it is an index root.
+    span: Vec<(u32, u32, bool)>,
     entries: Vec<u32>,
 }
 
+impl Lists {
+    /// The elements of the list at `off` and whether it is an index root.
+    fn get(&self, off: u32) -> Option<(&[u32], bool)> {
+        let i = self.off.binary_search(&off).ok()?;
+        let (start, len, root) = self.span[i];
+        Some((&self.entries[start as usize..(start + len) as usize], root))
+    }
+}
+
 /// Gathers key and list records from hbins fed in order, then checks the tree.
+///
+/// A cell is taken for a key or a list by its signature alone, so value data that happens to
+/// start like one is recorded too (or, when it cannot be one, noted as such): that is harmless,
+/// because the check walks the tree from the root and meets only cells the tree refers to.
 #[derive(Debug, Default)]
 pub(crate) struct Collector {
-    keys: Vec<KeyRec>,
-    lists: Vec<ListRec>,
+    keys: Keys,
+    lists: Lists,
+    /// Cells signed as keys or lists that cannot be one, with why (in hive order).
+    malformed: Vec<(u32, String)>,
     /// The first problem met while reading cells (reported by `finish`).
     damage: Option<Error>,
 }
@@ -65,156 +104,160 @@ impl Collector {
                 return;
             }
             if raw < 0 {
-                if let Err(e) = self.cell(off, &bin[at + 4..at + size]) {
-                    self.damage = Some(e);
-                    return;
-                }
+                self.cell(off, &bin[at + 4..at + size]);
             }
             at += size;
         }
     }
 
     /// Records one allocated cell (`data`: its bytes after the size).
-    fn cell(&mut self, off: u32, data: &[u8]) -> Result<()> {
-        let file = |field: usize| BINS_START as u64 + u64::from(off) + 4 + field as u64;
+    fn cell(&mut self, off: u32, data: &[u8]) {
         match data.get(0..2) {
             Some(b"nk") => {
                 let u32_at = |f| le_u32(data, f).unwrap_or(0);
                 let flags = le_u16(data, nk::off::FLAGS).unwrap_or(0);
                 let name_len = usize::from(le_u16(data, nk::off::NAME_LEN).unwrap_or(0));
                 let Some(raw) = data.get(nk::off::NAME..nk::off::NAME + name_len) else {
-                    return Err(Error::corrupt(
-                        file(nk::off::NAME_LEN),
-                        format!("key name of {name_len} bytes does not fit its cell"),
-                    ));
+                    let why = format!("the key name of {name_len} bytes does not fit its cell");
+                    self.malformed.push((off, why));
+                    return;
                 };
-                self.keys.push(KeyRec {
-                    off,
-                    parent: u32_at(nk::off::PARENT),
-                    subkey_count: u32_at(nk::off::SUBKEY_COUNT),
-                    subkey_list: u32_at(nk::off::SUBKEY_LIST),
-                    name: names::upcased(raw, flags & KEY_COMP_NAME != 0).collect(),
-                });
+                let k = &mut self.keys;
+                k.name.push((
+                    k.names.len() as u32,
+                    raw.len() as u32,
+                    flags & KEY_COMP_NAME != 0,
+                ));
+                k.names.extend_from_slice(raw);
+                k.off.push(off);
+                k.parent.push(u32_at(nk::off::PARENT));
+                k.subkey_count.push(u32_at(nk::off::SUBKEY_COUNT));
+                k.subkey_list.push(u32_at(nk::off::SUBKEY_LIST));
             }
             Some(sig @ (b"lf" | b"lh" | b"li" | b"ri")) => {
                 let stride = if matches!(sig, b"lf" | b"lh") { 8 } else { 4 };
                 let n = usize::from(le_u16(data, 2).unwrap_or(0));
                 if 4 + n * stride > data.len() {
-                    return Err(Error::corrupt(
-                        file(2),
-                        format!("subkey list count {n} does not fit its cell"),
-                    ));
+                    let why = format!("the subkey list count {n} does not fit its cell");
+                    self.malformed.push((off, why));
+                    return;
                 }
-                let entries = (0..n)
-                    .map(|i| le_u32(data, 4 + i * stride).unwrap_or(NIL))
-                    .collect();
-                self.lists.push(ListRec {
-                    off,
-                    index_root: sig == b"ri",
-                    entries,
-                });
+                let l = &mut self.lists;
+                let start = l.entries.len() as u32;
+                l.entries
+                    .extend((0..n).map(|i| le_u32(data, 4 + i * stride).unwrap_or(NIL)));
+                l.span.push((start, n as u32, sig == b"ri"));
+                l.off.push(off);
             }
             _ => {}
         }
-        Ok(())
     }
 
-    /// Checks the key tree from the records gathered (records come in hive order, so they are
-    /// sorted by offset already).
-    pub fn finish(self) -> Result<()> {
+    /// Checks the key tree below the root key at cell `root` from the records gathered.
+    pub fn finish(self, root: u32) -> Result<()> {
         if let Some(e) = self.damage {
             return Err(e);
         }
-        let key = |off: u32| {
-            self.keys
-                .binary_search_by_key(&off, |k| k.off)
-                .ok()
-                .map(|i| &self.keys[i])
-        };
-        let list = |off: u32| {
-            self.lists
-                .binary_search_by_key(&off, |l| l.off)
-                .ok()
-                .map(|i| &self.lists[i])
-        };
+        let (keys, lists) = (&self.keys, &self.lists);
         let at = |off: u32, field: usize| BINS_START as u64 + u64::from(off) + 4 + field as u64;
+        let malformed = |off: u32| {
+            self.malformed
+                .binary_search_by_key(&off, |m| m.0)
+                .ok()
+                .map(|i| Error::corrupt(at(off, 0), self.malformed[i].1.clone()))
+        };
+        let Some(root_index) = keys.index(root) else {
+            return Err(malformed(root)
+                .unwrap_or_else(|| Error::corrupt(36, "the root cell is not a key node")));
+        };
+        let mut visited = vec![false; keys.off.len()];
+        visited[root_index] = true;
+        let mut stack = vec![root_index];
         let mut members = Vec::new();
-        for parent in &self.keys {
-            if parent.subkey_count == 0 {
+        while let Some(index) = stack.pop() {
+            let (parent, count, list_off) = (
+                keys.off[index],
+                keys.subkey_count[index],
+                keys.subkey_list[index],
+            );
+            if count == 0 {
                 continue;
             }
-            let bad_list = || {
-                Error::corrupt(
-                    at(parent.off, nk::off::SUBKEY_LIST),
-                    format!(
-                        "the subkey list {:#x} is not a subkey list",
-                        parent.subkey_list
-                    ),
-                )
+            let bad_list = |off: u32| {
+                malformed(off).unwrap_or_else(|| {
+                    Error::corrupt(
+                        at(parent, nk::off::SUBKEY_LIST),
+                        format!("the subkey list {off:#x} is not a subkey list"),
+                    )
+                })
             };
-            let top = list(parent.subkey_list).ok_or_else(bad_list)?;
+            let (top, index_root) = lists.get(list_off).ok_or_else(|| bad_list(list_off))?;
             members.clear();
-            if top.index_root {
-                for &leaf in &top.entries {
-                    match list(leaf) {
-                        Some(l) if !l.index_root => members.extend_from_slice(&l.entries),
-                        _ => return Err(bad_list()),
+            if index_root {
+                for &leaf in top {
+                    match lists.get(leaf) {
+                        Some((entries, false)) => members.extend_from_slice(entries),
+                        _ => return Err(bad_list(leaf)),
                     }
                 }
             } else {
-                members.extend_from_slice(&top.entries);
+                members.extend_from_slice(top);
             }
-            if members.len() != parent.subkey_count as usize {
+            if members.len() != count as usize {
                 return Err(Error::corrupt(
-                    at(parent.off, nk::off::SUBKEY_COUNT),
+                    at(parent, nk::off::SUBKEY_COUNT),
                     format!(
-                        "the key says it has {} subkeys, its list holds {}",
-                        parent.subkey_count,
+                        "the key says it has {count} subkeys, its list holds {}",
                         members.len()
                     ),
                 ));
             }
-            let mut previous: Option<&KeyRec> = None;
+            let mut previous: Option<usize> = None;
             for &m in &members {
-                let child = key(m).ok_or_else(|| {
-                    Error::corrupt(
-                        at(top.off, 0),
-                        format!("subkey list element {m:#x} is not a key node"),
-                    )
+                let child = keys.index(m).ok_or_else(|| {
+                    malformed(m).unwrap_or_else(|| {
+                        Error::corrupt(
+                            at(list_off, 0),
+                            format!("subkey list element {m:#x} is not a key node"),
+                        )
+                    })
                 })?;
-                if child.parent != parent.off {
+                if keys.parent[child] != parent {
                     return Err(Error::corrupt(
-                        at(child.off, nk::off::PARENT),
+                        at(m, nk::off::PARENT),
                         format!(
-                            "the key's parent field says {:#x}, but it is listed under the key at {:#x}",
-                            child.parent, parent.off
+                            "the key's parent field says {:#x}, but it is listed under the key at {parent:#x}",
+                            keys.parent[child]
                         ),
                     ));
                 }
                 if let Some(prev) = previous {
-                    if prev.name.cmp(&child.name) != Ordering::Less {
+                    if keys.name(prev).cmp(keys.name(child)) != Ordering::Less {
                         return Err(Error::corrupt(
-                            at(child.off, nk::off::NAME),
+                            at(m, nk::off::NAME),
                             format!(
-                                "subkeys of the key at {:#x} are out of order or listed twice \
-                                 (\"{}\" after \"{}\")",
-                                parent.off,
-                                String::from_utf16_lossy(&child.name),
-                                String::from_utf16_lossy(&prev.name)
+                                "subkeys of the key at {parent:#x} are out of order or listed \
+                                 twice (\"{}\" after \"{}\")",
+                                keys.name_text(child),
+                                keys.name_text(prev)
                             ),
                         ));
                     }
                 }
                 previous = Some(child);
+                if !visited[child] {
+                    visited[child] = true;
+                    stack.push(child);
+                }
             }
         }
         Ok(())
     }
 }
 
-/// Checks the key tree of the hbins in `image` (the whole hive, base block first) whose hive
-/// bins data is `bins_size` bytes.
-pub(crate) fn check_image(image: &crate::image::Image, bins_size: u32) -> Result<()> {
+/// Checks the key tree below the root key at cell `root` of the hbins in `image` (the whole
+/// hive, base block first) whose hive bins data is `bins_size` bytes.
+pub(crate) fn check_image(image: &crate::image::Image, bins_size: u32, root: u32) -> Result<()> {
     let mut collector = Collector::default();
     let mut pos = 0u32;
     while pos < bins_size {
@@ -229,5 +272,5 @@ pub(crate) fn check_image(image: &crate::image::Image, bins_size: u32) -> Result
         collector.feed(pos, bin);
         pos += size;
     }
-    collector.finish()
+    collector.finish(root)
 }

@@ -61,14 +61,20 @@ fn a_40k_value_in_a_1_3_hive_is_one_cell_and_reads_back_in_hivex_libregf_and_cmc
     let before = all_dumps_without_nt(&original);
     let after = all_dumps_without_nt(&path);
     let key = "Software\\InjectRootTest";
-    assert!(without_subtree(after.0, key) == before.0, "hivex: more than the new key changed");
+    assert!(
+        without_subtree(after.0, key) == before.0,
+        "hivex: more than the new key changed"
+    );
     // libregf names keys with the root key's name in front.
     let regf_after: Dump = after
         .1
         .into_iter()
         .filter(|(k, _)| !k.ends_with(&format!("\\{key}")))
         .collect();
-    assert!(regf_after == before.1, "libregf: more than the new key changed");
+    assert!(
+        regf_after == before.1,
+        "libregf: more than the new key changed"
+    );
 }
 
 /// hivex and libregf dumps, after regfinfo and cmcheck accepted the hive.
@@ -80,6 +86,10 @@ fn all_dumps_without_nt(hive: &std::path::Path) -> (Dump, Dump) {
 
 fn run_out(cmd: &mut Command) -> Vec<u8> {
     let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }

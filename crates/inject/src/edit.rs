@@ -73,6 +73,42 @@ pub struct EditedFile {
     pub new_head: Vec<u8>,
 }
 
+/// Refuses a hive Windows would not load as it is (see `hive::Hive::check_structure`).
+pub fn check_structure(hive: &Hive, label: &Path) -> Result<(), Error> {
+    hive.check_structure().map_err(|e| damaged(label, &e))
+}
+
+/// The error for a hive whose key tree does not hold together.
+fn damaged(label: &Path, e: &hive::Error) -> Error {
+    Error::Hive {
+        path: label.to_path_buf(),
+        detail: format!("the hive is damaged, Windows would not load it as it is: {e}"),
+    }
+}
+
+/// Writes an edited hive file back over `path` (named `label` in errors) atomically, once
+/// the key tree check of the hive as read has passed (it ran while the file was copied).
+pub fn write_checked(hive: &mut Hive, path: &Path, label: &Path) -> Result<(), Error> {
+    let mut damage = None;
+    let written = hive.write_atomic_with(path, |h| {
+        h.check_structure()
+            .inspect_err(|e| damage = Some(damaged(label, e)))
+    });
+    if let Some(e) = damage {
+        return Err(e);
+    }
+    written.map_err(|e| match e {
+        hive::Error::Io { source, .. } => Error::Io {
+            path: label.to_path_buf(),
+            source,
+        },
+        other => Error::Hive {
+            path: label.to_path_buf(),
+            detail: other.to_string(),
+        },
+    })
+}
+
 fn hive_error(label: &Path) -> impl Fn(hive::Error) -> Error + '_ {
     move |e| Error::Hive {
         path: label.to_path_buf(),
@@ -85,6 +121,7 @@ fn hive_error(label: &Path) -> impl Fn(hive::Error) -> Error + '_ {
 pub fn edit(bytes: Vec<u8>, ops: &[HiveOp], label: &Path) -> Result<Edited, Error> {
     let before = bytes.clone();
     let mut hive = Hive::from_bytes(bytes).map_err(hive_error(label))?;
+    check_structure(&hive, label)?;
     let (entries, new_head) = apply(&mut hive, ops, Some(&before), label)?;
     let new_bytes = match new_head {
         Some(_) => Some(hive.into_bytes().map_err(hive_error(label))?),
@@ -106,7 +143,10 @@ pub fn edit_file(path: &Path, ops: &[HiveOp], label: &Path) -> Result<EditedFile
             detail: e.inner().to_string(),
         },
     })?;
-    let (entries, new_head) = apply(&mut hive, ops, None, label)?;
+    // The key tree check runs on its own thread meanwhile; the write waits for it before it
+    // commits (see `write_checked`). An edit that fails on a damaged hive reports the damage.
+    let (entries, new_head) = apply(&mut hive, ops, None, label)
+        .map_err(|e| check_structure(&hive, label).err().unwrap_or(e))?;
     Ok(EditedFile {
         entries,
         hive: new_head.is_some().then_some(hive),
@@ -123,10 +163,6 @@ fn apply(
     label: &Path,
 ) -> Result<(Vec<CertEntry>, Option<Vec<u8>>), Error> {
     let hive_error = hive_error(label);
-    hive.check_structure().map_err(|e| Error::Hive {
-        path: label.to_path_buf(),
-        detail: format!("the hive is damaged, Windows would not load it as it is: {e}"),
-    })?;
     let mut entries = Vec::with_capacity(ops.len());
     let mut expectations = Vec::with_capacity(ops.len());
     for op in ops {

@@ -71,6 +71,9 @@ fn process_file(
     })?;
     if mutating(work) {
         check_writable(hive)?;
+        // Temporary files a killed run left beside the hive go now, whether or not this run
+        // writes (it may find its work done already).
+        hive::atomic::sweep_stale(file.parent().unwrap_or(Path::new(".")));
     }
     let log_paths = find_logs(&file).map_err(|source| Error::Io {
         path: hive.to_path_buf(),
@@ -142,9 +145,7 @@ fn process_file(
             let total = fs::metadata(&file).map_err(io)?.len();
             emit(ProgressKind::Writing { done: 0, total });
             as_read.check_unchanged(&file)?;
-            edited
-                .write_atomic(&file)
-                .map_err(|e| hive_write_error(hive, e))?;
+            crate::edit::write_checked(&mut edited, &file, hive)?;
             drop(edited);
             fs::metadata(&file).map_err(io)?.len()
         }

@@ -53,7 +53,8 @@ mod tests {
     fn edited() -> (Vec<u8>, Hive, Vec<Expectation>) {
         let before = testhive();
         let mut hive = Hive::from_bytes(before.clone()).unwrap();
-        hive.set_value(KEY, "Blob", ValueType::Binary, &[7; 900]).unwrap();
+        hive.set_value(KEY, "Blob", ValueType::Binary, &[7; 900])
+            .unwrap();
         let expectations = vec![Expectation::Value {
             key: KEY.into(),
             value: "Blob".into(),
@@ -86,7 +87,11 @@ mod tests {
         let err = check(&mut hive, Some(&damaged), &expectations).unwrap_err();
         assert!(err.contains("no edit wrote them"), "{err}");
 
-        let touched = footprint.hbins.first().expect("the edit wrote into an hbin").clone();
+        let touched = footprint
+            .hbins
+            .first()
+            .expect("the edit wrote into an hbin")
+            .clone();
         let inside = (32..touched.after.len())
             .find(|&i| unwritten(touched.offset + i))
             .unwrap();
