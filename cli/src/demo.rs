@@ -38,11 +38,11 @@ pub fn run(dir: Option<PathBuf>) -> u8 {
             return EXIT_INPUT;
         }
     }
-    println!(
+    outln!(
         "demo: sample boot.wim (2 images) and a root certificate copied to {}",
         dir.display()
     );
-    println!(
+    outln!(
         "demo: inject-root --wim {} --cert {}\n",
         wim.display(),
         cert.display()
@@ -67,14 +67,14 @@ pub fn run(dir: Option<PathBuf>) -> u8 {
     if code != EXIT_OK {
         return code;
     }
-    println!("\ndemo: inject-root list --wim {}\n", wim.display());
+    outln!("\ndemo: inject-root list --wim {}\n", wim.display());
     let list = ListArgs {
         targets: targets(),
         run: run(),
     };
     let code = execute(Job::new(Operation::List), &list.targets, &list.run);
     if code == EXIT_OK {
-        println!("\ndemo: done; the edited WIM is {}", wim.display());
+        outln!("\ndemo: done; the edited WIM is {}", wim.display());
     }
     code
 }

@@ -3,6 +3,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[macro_use]
+mod stdout;
 mod args;
 mod demo;
 mod output;
@@ -158,7 +160,7 @@ fn execute(job: Job, target_args: &args::TargetArgs, run: &RunArgs) -> u8 {
     };
     if run.json {
         match serde_json::to_string_pretty(&report) {
-            Ok(json) => println!("{json}"),
+            Ok(json) => outln!("{json}"),
             Err(e) => error_line(&format!("cannot serialize the report: {e}")),
         }
     } else {

@@ -7,7 +7,7 @@ use crate::error_line;
 /// Prints the report as text on stdout.
 pub fn print_text(report: &Report) {
     for input in &report.inputs {
-        println!(
+        outln!(
             "certificate {}: {} {} expires {} -> {} ({})",
             input.source,
             input.thumbprint,
@@ -17,17 +17,17 @@ pub fn print_text(report: &Report) {
             input.location
         );
         for warning in &input.warnings {
-            println!("  warning: {warning}");
+            outln!("  warning: {warning}");
         }
     }
     for warning in &report.warnings {
-        println!("warning: {warning}");
+        outln!("warning: {warning}");
     }
     for target in &report.targets {
         for image in &target.images {
             print_image(report, target, image);
         }
-        println!(
+        outln!(
             "{}: {}",
             target.target.path().display(),
             summary(report, target)
@@ -38,27 +38,27 @@ pub fn print_text(report: &Report) {
 fn print_image(report: &Report, target: &TargetReport, image: &ImageReport) {
     let path = target.target.path().display();
     match (image.index, &image.name) {
-        (Some(index), Some(name)) => println!("{path} image {index} ({name})"),
-        (Some(index), None) => println!("{path} image {index}"),
-        _ => println!("{}", image.hive),
+        (Some(index), Some(name)) => outln!("{path} image {index} ({name})"),
+        (Some(index), None) => outln!("{path} image {index}"),
+        _ => outln!("{}", image.hive),
     }
     if image.certificates.is_empty()
         && image.errors.is_empty()
         && report.operation == Operation::List
     {
-        println!("  (no certificates)");
+        outln!("  (no certificates)");
     }
     for entry in &image.certificates {
-        println!("  {}", entry_line(report, entry));
+        outln!("  {}", entry_line(report, entry));
     }
     if image.reused {
-        println!("  (same hive content as an earlier image: edit reused)");
+        outln!("  (same hive content as an earlier image: edit reused)");
     }
     for warning in &image.warnings {
-        println!("  warning: {warning}");
+        outln!("  warning: {warning}");
     }
     for error in &image.errors {
-        println!("  error: {error}");
+        outln!("  error: {error}");
     }
 }
 
@@ -81,8 +81,14 @@ fn entry_line(report: &Report, e: &CertEntry) -> String {
     if !e.key_matches {
         line.push_str("  [KEY NAME MISMATCH]");
     }
+    if let Some(name) = &e.friendly_name {
+        line.push_str(&format!("  \"{name}\""));
+    }
     if let Some(note) = &e.note {
         line.push_str(&format!("  ({note})"));
+    }
+    for warning in &e.record_warnings {
+        line.push_str(&format!("\n    warning: {warning}"));
     }
     line
 }

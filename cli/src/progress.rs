@@ -44,7 +44,7 @@ impl Display {
             Mode::Off => {}
             Mode::Lines => {
                 if let ProgressKind::Finished { ok } = event.kind {
-                    eprintln!(
+                    errln!(
                         "inject-root: {}: {}",
                         event.path.display(),
                         if ok { "done" } else { "failed" }

@@ -15,7 +15,7 @@ use crate::thumbprint::Thumbprint;
 pub const CERT_SHA1_HASH_PROP_ID: u32 = 3;
 /// CERT_MD5_HASH_PROP_ID: MD5 of the DER certificate.
 pub const CERT_MD5_HASH_PROP_ID: u32 = 4;
-/// CERT_SIGNATURE_HASH_PROP_ID: SHA-1 of the DER TBSCertificate.
+/// CERT_SIGNATURE_HASH_PROP_ID: hash of the DER TBSCertificate with the signature's hash.
 pub const CERT_SIGNATURE_HASH_PROP_ID: u32 = 15;
 /// CERT_FRIENDLY_NAME_PROP_ID: UTF-16LE friendly name, NUL-terminated.
 pub const CERT_FRIENDLY_NAME_PROP_ID: u32 = 11;
@@ -64,6 +64,11 @@ impl DecodedBlob {
             .iter()
             .find(|r| r.prop_id == prop_id)
             .map(|r| r.data.as_slice())
+    }
+
+    /// The friendly name (record 11), if the Blob has one.
+    pub fn friendly_name(&self) -> Option<String> {
+        self.property(CERT_FRIENDLY_NAME_PROP_ID).map(utf16z_text)
     }
 
     /// The property ids in order.
@@ -123,6 +128,62 @@ pub fn check_blob(blob: &[u8], key_thumbprint: &Thumbprint) -> Result<Certificat
         }
     }
     Ok(cert)
+}
+
+/// `text` as UTF-16LE with a terminating NUL (how crypt32 stores string properties).
+fn utf16z(text: &str) -> Vec<u8> {
+    text.encode_utf16()
+        .chain([0])
+        .flat_map(u16::to_le_bytes)
+        .collect()
+}
+
+/// A UTF-16LE string property (NUL-terminated or not) as text.
+pub fn utf16z_text(data: &[u8]) -> String {
+    let units: Vec<u16> = data
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .take_while(|&u| u != 0)
+        .collect();
+    String::from_utf16_lossy(&units)
+}
+
+/// The records of `decoded` whose value is not what the certificate it carries gives, one
+/// line each: a Blob written by another tool may hold stale or wrong properties (a SHA-1
+/// signature hash for a SHA-256 certificate, say). Only records whose value follows from the
+/// certificate alone are judged (3, 4, 15, 20, 25, 29, 107, and 92 of a self-signed RSA
+/// certificate); the others (friendly name, usages, issuer-chain properties) are Windows' own.
+pub fn blob_disagreements(decoded: &DecodedBlob, cert: &Certificate) -> Vec<String> {
+    const JUDGED: [(u32, &str); 8] = [
+        (CERT_SHA1_HASH_PROP_ID, "SHA-1 hash"),
+        (CERT_MD5_HASH_PROP_ID, "MD5 hash"),
+        (CERT_SIGNATURE_HASH_PROP_ID, "signature hash"),
+        (CERT_KEY_IDENTIFIER_PROP_ID, "key identifier"),
+        (
+            CERT_SUBJECT_PUBLIC_KEY_MD5_HASH_PROP_ID,
+            "public key MD5 hash",
+        ),
+        (CERT_SUBJECT_NAME_MD5_HASH_PROP_ID, "subject name MD5 hash"),
+        (CERT_SHA256_HASH_PROP_ID, "SHA-256 hash"),
+        (
+            CERT_ISSUER_PUB_KEY_BIT_LENGTH_PROP_ID,
+            "issuer key bit length",
+        ),
+    ];
+    let mut out = Vec::new();
+    for (id, name) in JUDGED {
+        let (Some(found), Some(want)) = (decoded.property(id), derived_property(cert, id)) else {
+            continue;
+        };
+        if found != want.as_slice() {
+            out.push(format!(
+                "record {id} ({name}) holds {} but the certificate gives {}",
+                hex::encode_upper(found),
+                hex::encode_upper(&want)
+            ));
+        }
+    }
+    out
 }
 
 fn push_record(out: &mut Vec<u8>, prop_id: u32, data: &[u8]) {
@@ -186,9 +247,13 @@ pub fn blob_prop_ids(cert: &Certificate, style: BlobStyle) -> Vec<u32> {
         BlobStyle::Legacy => &[4, 15, 20, 25, 3, 92, 32],
         BlobStyle::Minimal => &[3, 32],
     };
-    ids.iter()
-        .copied()
+    let named = cert.friendly_name().is_some() && style != BlobStyle::Minimal;
+    named
+        .then_some(CERT_FRIENDLY_NAME_PROP_ID)
+        .into_iter()
+        .chain(ids.iter().copied())
         .filter(|&id| id != CERT_ISSUER_PUB_KEY_BIT_LENGTH_PROP_ID || with_92)
+        .filter(|&id| derived_property(cert, id).is_some())
         .collect()
 }
 
@@ -201,12 +266,13 @@ pub fn derived_property(cert: &Certificate, prop_id: u32) -> Option<Vec<u8>> {
         CERT_SHA1_HASH_PROP_ID => cert.thumbprint().0.to_vec(),
         CERT_MD5_HASH_PROP_ID => Md5::digest(der).to_vec(),
         CERT_SHA256_HASH_PROP_ID => Sha256::digest(der).to_vec(),
-        CERT_SIGNATURE_HASH_PROP_ID => d.signature_hash.to_vec(),
+        CERT_SIGNATURE_HASH_PROP_ID => d.signature_hash.clone()?,
         CERT_KEY_IDENTIFIER_PROP_ID => d.key_identifier.clone(),
         CERT_SUBJECT_PUBLIC_KEY_MD5_HASH_PROP_ID => d.subject_public_key_md5.to_vec(),
         CERT_SUBJECT_NAME_MD5_HASH_PROP_ID => d.subject_name_md5.to_vec(),
         CERT_ISSUER_PUB_KEY_BIT_LENGTH_PROP_ID => cert.issuer_key_bits()?.to_le_bytes().to_vec(),
         CERT_CERT_PROP_ID => der.to_vec(),
+        CERT_FRIENDLY_NAME_PROP_ID => utf16z(cert.friendly_name()?),
         _ => return None,
     })
 }

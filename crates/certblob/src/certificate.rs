@@ -8,7 +8,8 @@ use x509_parser::extensions::ParsedExtension;
 use x509_parser::objects::{oid2sn, oid_registry};
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
-use x509_parser::x509::X509Version;
+use x509_parser::signature_algorithm::RsaSsaPssParams;
+use x509_parser::x509::{AlgorithmIdentifier, X509Version};
 
 use crate::error::{Error, Result};
 use crate::thumbprint::Thumbprint;
@@ -103,13 +104,16 @@ pub struct Certificate {
     info: CertInfo,
     pub(crate) derived: Derived,
     weak_signature: bool,
+    friendly_name: Option<String>,
 }
 
 /// Values derived from the certificate that Windows stores as properties in the `Blob`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Derived {
-    /// SHA-1 of the DER-encoded TBSCertificate (CERT_SIGNATURE_HASH_PROP_ID).
-    pub signature_hash: [u8; 20],
+    /// Hash of the DER-encoded TBSCertificate with the signature's own hash algorithm
+    /// (CERT_SIGNATURE_HASH_PROP_ID); `None` when that algorithm is not one Windows is known to
+    /// use here (see [`signature_hash_of`]).
+    pub signature_hash: Option<Vec<u8>>,
     /// subjectKeyIdentifier value, else SHA-1 of the DER SubjectPublicKeyInfo
     /// (CERT_KEY_IDENTIFIER_PROP_ID).
     pub key_identifier: Vec<u8>,
@@ -135,6 +139,50 @@ const WEAK_SIGNATURE_OIDS: [&str; 8] = [
     "1.2.840.10040.4.3",    // dsa-with-sha1
     "1.3.14.3.2.27",        // dsaWithSHA1 (OIW)
 ];
+
+/// The hash of `tbs` that Windows stores as CERT_SIGNATURE_HASH_PROP_ID (record 15): the
+/// TBSCertificate hashed with the signature algorithm's own hash (Windows-written Blobs: SHA-1
+/// for sha1WithRSA, SHA-256 for sha256WithRSA, SHA-384 for sha384WithRSA). Covered: RSA PKCS#1
+/// v1.5 and ECDSA with SHA-1/224/256/384/512, and RSA-PSS with the hash its parameters name
+/// (SHA-1 when they name none, the PSS default). `None` for anything else (MD2, MD5, DSA,
+/// EdDSA, unknown): the record is then not written, and Windows computes it when it needs it.
+pub(crate) fn signature_hash_of(alg: &AlgorithmIdentifier, tbs: &[u8]) -> Option<Vec<u8>> {
+    let hash = match alg.algorithm.to_id_string().as_str() {
+        "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" | "1.2.840.10045.4.1" => "sha1",
+        "1.2.840.113549.1.1.14" | "1.2.840.10045.4.3.1" => "sha224",
+        "1.2.840.113549.1.1.11" | "1.2.840.10045.4.3.2" => "sha256",
+        "1.2.840.113549.1.1.12" | "1.2.840.10045.4.3.3" => "sha384",
+        "1.2.840.113549.1.1.13" | "1.2.840.10045.4.3.4" => "sha512",
+        "1.2.840.113549.1.1.10" => pss_hash(alg)?,
+        _ => return None,
+    };
+    Some(match hash {
+        "sha1" => Sha1::digest(tbs).to_vec(),
+        "sha224" => sha2::Sha224::digest(tbs).to_vec(),
+        "sha256" => sha2::Sha256::digest(tbs).to_vec(),
+        "sha384" => sha2::Sha384::digest(tbs).to_vec(),
+        _ => sha2::Sha512::digest(tbs).to_vec(),
+    })
+}
+
+/// The hash named by RSASSA-PSS parameters (RFC 4055: `[0] hashAlgorithm DEFAULT sha1`).
+fn pss_hash(alg: &AlgorithmIdentifier) -> Option<&'static str> {
+    let oid = match &alg.parameters {
+        None => return Some("sha1"),
+        Some(any) => RsaSsaPssParams::try_from(any)
+            .ok()?
+            .hash_algorithm_oid()
+            .to_id_string(),
+    };
+    match oid.as_str() {
+        "1.3.14.3.2.26" => Some("sha1"),
+        "2.16.840.1.101.3.4.2.4" => Some("sha224"),
+        "2.16.840.1.101.3.4.2.1" => Some("sha256"),
+        "2.16.840.1.101.3.4.2.2" => Some("sha384"),
+        "2.16.840.1.101.3.4.2.3" => Some("sha512"),
+        _ => None,
+    }
+}
 
 fn oid_name(oid: &Oid) -> String {
     match oid2sn(oid, oid_registry()) {
@@ -257,7 +305,10 @@ impl Certificate {
         };
 
         let derived = Derived {
-            signature_hash: Sha1::digest(cert.tbs_certificate.as_ref()).into(),
+            signature_hash: signature_hash_of(
+                &cert.signature_algorithm,
+                cert.tbs_certificate.as_ref(),
+            ),
             key_identifier: match ski {
                 Some(k) => k,
                 None => Sha1::digest(spki.raw).to_vec(),
@@ -273,6 +324,7 @@ impl Certificate {
             info,
             derived,
             weak_signature,
+            friendly_name: None,
         };
         Ok(c)
     }
@@ -378,8 +430,25 @@ impl Certificate {
 
     /// Bit length of the issuer's public key when the certificate is self-signed (Windows'
     /// CERT_ISSUER_PUB_KEY_BIT_LENGTH_PROP_ID, which it learns while verifying the signature).
+    /// The issuer's key size, as Windows records it in CERT_ISSUER_PUB_KEY_BIT_LENGTH_PROP_ID:
+    /// known only for a self-signed RSA certificate (its issuer key is its own; Windows-written
+    /// Blobs confirm the RSA modulus size). For other keys (EC: curve size or point size?) no
+    /// Windows-written value has been seen, so none is claimed.
     pub(crate) fn issuer_key_bits(&self) -> Option<u32> {
-        (self.info.is_self_signed && self.info.key_bits > 0).then_some(self.info.key_bits)
+        (self.info.is_self_signed && self.info.key_type == "RSA" && self.info.key_bits > 0)
+            .then_some(self.info.key_bits)
+    }
+
+    /// The friendly name carried with the certificate by its input (a serialized store's
+    /// record 11), if any.
+    pub fn friendly_name(&self) -> Option<&str> {
+        self.friendly_name.as_deref()
+    }
+
+    /// The same certificate with a friendly name (written as record 11 of its Blob).
+    pub fn with_friendly_name(mut self, name: Option<String>) -> Certificate {
+        self.friendly_name = name.filter(|n| !n.is_empty());
+        self
     }
 }
 

@@ -109,6 +109,16 @@ pub enum Error {
         /// What is wrong.
         detail: String,
     },
+    /// A serialized certificate store (`.sst`) is malformed.
+    #[error("{file}: serialized certificate store (.sst), record at byte {offset}: {detail}")]
+    BadStore {
+        /// File name or label.
+        file: String,
+        /// Byte offset of the record at fault.
+        offset: usize,
+        /// What is wrong.
+        detail: String,
+    },
     /// The input is not a format we recognise.
     #[error(
         "{file}: not a certificate (expected DER or PEM/Base64 .cer/.crt, or a PKCS#7 \

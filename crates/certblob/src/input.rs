@@ -54,6 +54,9 @@ pub fn parse_certificates(bytes: &[u8], source: &str) -> Result<Vec<Certificate>
             file: source.to_string(),
         });
     }
+    if crate::sst::is_sst(bytes) {
+        return crate::sst::parse_sst(bytes, source);
+    }
     if bytes.first() == Some(&0x30) {
         return parse_der(bytes, source);
     }

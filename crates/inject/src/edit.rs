@@ -197,6 +197,8 @@ fn apply(
                     action,
                     key_matches: true,
                     note,
+                    friendly_name: insertion.certificate.friendly_name().map(str::to_string),
+                    record_warnings: Vec::new(),
                 });
             }
             HiveOp::Delete {
@@ -229,6 +231,8 @@ fn apply(
                     action,
                     key_matches: true,
                     note: None,
+                    friendly_name: None,
+                    record_warnings: Vec::new(),
                 });
             }
         }

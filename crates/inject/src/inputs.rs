@@ -78,10 +78,16 @@ impl Inputs {
                 path: path.to_path_buf(),
             });
         }
+        // A serialized store is an export of a whole store (Windows' own root list holds
+        // expired roots): what would be refused is skipped with a warning, the rest is added.
+        // Any other file is refused whole when one of its certificates is.
+        let skip_refused = is_serialized_store(path);
+        let mut first_refusal = None;
+        let mut added = 0;
         for certificate in certificates {
             let blob = certblob::encode_blob(&certificate);
             let key = certblob::cert_key_path(location, store, &certificate.thumbprint());
-            self.push(
+            match self.push(
                 path,
                 certificate,
                 location,
@@ -90,9 +96,19 @@ impl Inputs {
                 blob,
                 force,
                 now_unix,
-            )?;
+            ) {
+                Ok(()) => added += 1,
+                Err(e @ Error::Refused { .. }) if skip_refused => {
+                    self.warnings.push(format!("skipped: {e}"));
+                    first_refusal.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
         }
-        Ok(())
+        match first_refusal {
+            Some(e) if added == 0 => Err(e),
+            _ => Ok(()),
+        }
     }
 
     pub(crate) fn skip(&mut self, path: &Path, what: &str) {
@@ -159,6 +175,14 @@ impl Inputs {
         self.insertions.push(insertion);
         Ok(())
     }
+}
+
+/// True when `path` starts like a serialized certificate store (`.sst`).
+fn is_serialized_store(path: &Path) -> bool {
+    let mut head = [0u8; 8];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok_and(|()| certblob::is_sst(&head))
 }
 
 /// The certificate held in a Blob, or why there is none.

@@ -73,10 +73,13 @@ fn list_inner(bytes: &[u8]) -> Result<Vec<CertEntry>, String> {
                     action: Action::Listed,
                     key_matches: false,
                     note: None,
+                    friendly_name: None,
+                    record_warnings: Vec::new(),
                 };
                 match blob_of(&subkey) {
                     Ok(Some(blob)) => match certificate_in_blob(&blob) {
                         Ok(cert) => {
+                            judge_records(&blob, &cert, &mut entry);
                             let tp = cert.thumbprint().to_string();
                             entry.key_matches = tp.eq_ignore_ascii_case(&name);
                             if !entry.key_matches {
@@ -121,6 +124,8 @@ fn verify_inner(bytes: &[u8], expected: &[Expected]) -> Result<Vec<CertEntry>, S
             action: Action::Missing,
             key_matches: true,
             note: None,
+            friendly_name: None,
+            record_warnings: Vec::new(),
         };
         match root.subpath(&want.key) {
             None => entry.note = Some("no such key".to_string()),
@@ -140,6 +145,7 @@ fn verify_inner(bytes: &[u8], expected: &[Expected]) -> Result<Vec<CertEntry>, S
                         entry.note = Some(format!("Blob does not decode: {e}"));
                     }
                     Ok(cert) => {
+                        judge_records(&blob, &cert, &mut entry);
                         entry.subject = cert.info().subject.clone();
                         entry.not_after = rfc3339(cert.info().not_after);
                         let same_tp = cert.thumbprint().to_string() == want.thumbprint;
@@ -160,6 +166,14 @@ fn verify_inner(bytes: &[u8], expected: &[Expected]) -> Result<Vec<CertEntry>, S
         entries.push(entry);
     }
     Ok(entries)
+}
+
+/// Notes the Blob's friendly name, and flags its records that disagree with its certificate.
+fn judge_records(blob: &[u8], cert: &certblob::Certificate, entry: &mut CertEntry) {
+    if let Ok(decoded) = certblob::decode_blob(blob) {
+        entry.friendly_name = decoded.friendly_name().filter(|n| !n.is_empty());
+        entry.record_warnings = certblob::blob_disagreements(&decoded, cert);
+    }
 }
 
 fn blob_of(node: &KeyNode<&[u8]>) -> Result<Option<Vec<u8>>, String> {

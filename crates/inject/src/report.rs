@@ -96,6 +96,13 @@ pub struct CertEntry {
     /// Extra detail for humans (why malformed, what was replaced...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The certificate's friendly name (record 11 of its Blob, or of the `.sst` it came from).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub friendly_name: Option<String>,
+    /// `list` / `verify`: records of the Blob whose value is not what its certificate gives
+    /// (written by another tool, or stale); Windows may use them as they are.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub record_warnings: Vec<String>,
 }
 
 /// One image (one SOFTWARE hive) of a target.

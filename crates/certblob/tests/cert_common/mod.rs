@@ -98,3 +98,18 @@ pub fn openssl_succeeds(args: &[&str]) -> bool {
         })
         .success()
 }
+
+/// The project's shared test data (`../shared/testdata` beside the repository, or
+/// `$INJECT_ROOT_SHARED/testdata`). Fails, never skips, when it is missing.
+pub fn shared_testdata() -> PathBuf {
+    let shared = std::env::var_os("INJECT_ROOT_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    let dir = shared.join("testdata");
+    assert!(
+        dir.is_dir(),
+        "shared test data not found at {} (set INJECT_ROOT_SHARED)",
+        dir.display()
+    );
+    dir
+}
