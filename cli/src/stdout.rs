@@ -24,13 +24,11 @@ pub fn err_line(args: std::fmt::Arguments) {
 }
 
 /// `println!` that never panics (see the module documentation).
-
 macro_rules! outln {
     ($($arg:tt)*) => { $crate::stdout::line(format_args!($($arg)*)) };
 }
 
 /// `eprintln!` that never panics.
-
 macro_rules! errln {
     ($($arg:tt)*) => { $crate::stdout::err_line(format_args!($($arg)*)) };
 }
