@@ -161,6 +161,10 @@ pub struct RunArgs {
     /// No progress bars or progress lines.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// A dirty hive (one whose transaction logs hold changes its primary file lacks) is
+    /// refused instead of having its logs replayed in memory first, as Windows would.
+    #[arg(long)]
+    pub no_replay: bool,
 }
 
 /// `add` (and the default action).

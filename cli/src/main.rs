@@ -148,7 +148,8 @@ fn execute(job: Job, target_args: &args::TargetArgs, run: &RunArgs) -> u8 {
         .index
         .iter()
         .fold(job.targets(targets), |j, &i| j.image_index(i))
-        .jobs(run.jobs);
+        .jobs(run.jobs)
+        .no_replay(run.no_replay);
     let result = job.run(&|event| display.event(event));
     display.finish();
     let report = match result {

@@ -1,8 +1,10 @@
 //! Every real hive of ../shared/testdata/hives/real through the CLI, judged by kind, never by
 //! file name: a clean primary that the Windows load check (cmcheck) accepts gets the root, and
 //! the result passes cmcheck, nt-hive, hivexget, regfinfo, and hivexregedit's export differs
-//! only by the new keys; every other one (damaged, dirty, a version we do not edit) is refused
-//! with one line naming the file, the file and its logs byte-identical, no panic.
+//! only by the new keys; a dirty one (logs to replay) is either edited (the result passes the
+//! same oracles, and its logs are emptied) or refused; every other one (damaged, a version we do
+//! not edit) is refused with one line naming the file, the file and its logs byte-identical, no
+//! panic. Which dirty hives must replay is tested case by case in tests/dirty_hives.rs.
 
 mod common;
 
@@ -61,6 +63,19 @@ fn copy_with_logs(primary: &Path, dir: &Path) -> (PathBuf, Vec<PathBuf>) {
     (copy, logs)
 }
 
+/// True when the base block says the hive is dirty: its sequence numbers differ or its checksum
+/// is wrong (Windows then replays the logs).
+fn dirty(bytes: &[u8]) -> bool {
+    let u = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+    let sum = (0..127).fold(0u32, |x, i| x ^ u(i * 4));
+    let sum = match sum {
+        0 => 1,
+        0xFFFF_FFFF => 0xFFFF_FFFE,
+        s => s,
+    };
+    bytes.len() >= 4096 && (u(4) != u(8) || u(508) != sum)
+}
+
 /// Minor format version from the base block.
 fn minor_version(bytes: &[u8]) -> u32 {
     u32::from_le_bytes(bytes[24..28].try_into().unwrap())
@@ -105,7 +120,7 @@ fn every_real_hive_is_edited_or_refused_by_kind() {
     let der = der(&cert);
     let tp = openssl_thumbprint(&cert);
     let key = format!("Microsoft\\SystemCertificates\\AuthRoot\\Certificates\\{tp}");
-    let (mut edited, mut refused) = (0, 0);
+    let (mut edited, mut refused, mut replayed) = (0, 0, 0);
     for primary in real_primaries() {
         let tmp = tempfile::tempdir().unwrap();
         let (copy, logs) = copy_with_logs(&primary, tmp.path());
@@ -114,6 +129,7 @@ fn every_real_hive_is_edited_or_refused_by_kind() {
         // The kind: loadable by Windows as it is (cmcheck), and a version we edit.
         let loadable = cmcheck(&copy).is_ok();
         let editable = loadable && minor_version(&before) <= 5;
+        let replayable = !logs.is_empty() && dirty(&before);
         let out = bin()
             .arg("--hive")
             .arg(&copy)
@@ -125,7 +141,30 @@ fn every_real_hive_is_edited_or_refused_by_kind() {
         let name = primary.display();
         assert_ne!(out.status.code(), Some(101), "{name}: panic\n{stderr}");
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
-        if editable {
+        if replayable && out.status.success() {
+            // Replayed and edited: a clean primary that every oracle reads, logs emptied.
+            replayed += 1;
+            assert_cmcheck_ok(&copy);
+            run(Command::new("regfinfo").arg(&copy));
+            let hivex = hivex_blob(&copy, &format!("\\{key}"))
+                .unwrap_or_else(|| panic!("{name}: hivexget finds no Blob"));
+            assert!(
+                contains(&hivex, &der),
+                "{name}: the Blob does not hold the DER"
+            );
+            assert_eq!(
+                nt_hive_blob(&fs::read(&copy).unwrap(), &key),
+                hivex,
+                "{name}"
+            );
+            for log in &logs {
+                assert_eq!(
+                    fs::metadata(log).unwrap().len(),
+                    0,
+                    "{name}: log not emptied"
+                );
+            }
+        } else if editable {
             assert!(out.status.success(), "{name}: refused\n{stderr}");
             edited += 1;
             let after = fs::read(&copy).unwrap();

@@ -403,9 +403,9 @@ pub struct Recovered {
 /// Replay the logs into a dirty primary the way the Windows kernel does on load.
 ///
 /// Returns `Ok(None)` when the primary is not dirty (nothing to replay; Windows ignores the logs
-/// then). Refuses (`LogError::Unrecoverable`) when the primary's base block checksum is wrong (we
-/// do not rebuild a base block from a log copy), when no log applies, or when the result does
-/// not have a consistent chain of hive bins.
+/// then). A primary base block with a wrong checksum is rebuilt from a log's copy, as the kernel
+/// does (see `recover_base_block`). Refuses (`LogError::Unrecoverable`) when no log applies, or
+/// when the result does not have a consistent chain of hive bins.
 pub fn recover(
     primary: &[u8],
     log1: Option<&[u8]>,
@@ -415,16 +415,14 @@ pub fn recover(
     if bb.is_consistent() {
         return Ok(None);
     }
-    if !bb.checksum_ok {
-        return Err(LogError::Unrecoverable {
-            reason: "the primary base block has a wrong checksum; rebuilding it from a log copy is not supported".into(),
-        });
-    }
     let logs: Vec<(usize, &[u8], LogContent)> = [log1, log2]
         .into_iter()
         .enumerate()
         .filter_map(|(i, l)| l.map(|l| (i, l, read_log(l))))
         .collect();
+    if !bb.checksum_ok {
+        return recover_base_block(primary, &logs);
+    }
     let mut out = primary.to_vec();
     let applied = if logs
         .iter()
@@ -435,6 +433,74 @@ pub fn recover(
         replay_old(&mut out, bb, &logs)?
     };
     check_bins(&out)?;
+    Ok(Some(Recovered {
+        bytes: out,
+        applied,
+    }))
+}
+
+/// Recovery of a primary whose base block has a wrong checksum ("Format of transaction log
+/// files", old format note 4, new format note 6; "Multiple transaction log files"): the base
+/// block is rebuilt from a log's partial copy (its first 512 bytes, the file type set back to
+/// primary, the rest zero), then that log is applied.
+///
+/// New format: the log with the latest entries alone is used, from the entry its base block
+/// names. Old format: a log whose last-written timestamp is not older than the first hive bin's
+/// timestamp (which stands in for the primary's when its base block is invalid), the latest if
+/// both qualify; Maxim Suhanov's yarp, the reference implementation of his specification, applies
+/// the same rule.
+fn recover_base_block(
+    primary: &[u8],
+    logs: &[(usize, &[u8], LogContent)],
+) -> Result<Option<Recovered>, LogError> {
+    let newest_new = logs
+        .iter()
+        .filter(|(_, _, c)| matches!(c, LogContent::New(_, e) if !e.is_empty()))
+        .max_by_key(|(_, _, c)| match c {
+            LogContent::New(lb, _) => lb.primary_seq,
+            _ => 0,
+        });
+    let hbin_time = le_u64(primary, BASE_BLOCK_LEN + 20).unwrap_or(0);
+    let newest_old = logs
+        .iter()
+        .filter(|(_, _, c)| matches!(c, LogContent::Old(lb) if lb.timestamp >= hbin_time))
+        .max_by_key(|(_, _, c)| match c {
+            LogContent::Old(lb) => lb.timestamp,
+            _ => 0,
+        });
+    let Some(&(i, log, ref content)) = newest_new.or(newest_old) else {
+        return Err(LogError::Unrecoverable {
+            reason: "the primary base block has a wrong checksum and no valid log holds a copy \
+                     of it that applies"
+                .into(),
+        });
+    };
+    let mut out = primary.to_vec();
+    out[..BASE_BLOCK_LEN].fill(0);
+    out[..LOG_SECTOR_LEN].copy_from_slice(&log[..LOG_SECTOR_LEN]);
+    out[28..32].copy_from_slice(&FILE_TYPE_PRIMARY.to_le_bytes());
+    // The rebuilt base block is dirty (its copy's sequence numbers are the log's): make its
+    // secondary number lower than the first entry to apply, as the kernel's in-memory state is.
+    let mut bb = BaseBlock::parse(&out).ok_or_else(|| LogError::Unrecoverable {
+        reason: "the log's base block copy does not parse".into(),
+    })?;
+    bb.checksum_ok = true;
+    let one = [(i, log, content.clone())];
+    let mut applied = match content {
+        LogContent::New(lb, _) => {
+            bb.secondary_seq = lb.primary_seq;
+            replay_new(&mut out, bb, &one)?
+        }
+        _ => replay_old(&mut out, bb, &one)?,
+    };
+    check_bins(&out)?;
+    applied.insert(
+        0,
+        format!(
+            "base block rebuilt from {}'s copy (the primary's checksum was wrong)",
+            log_name(i)
+        ),
+    );
     Ok(Some(Recovered {
         bytes: out,
         applied,

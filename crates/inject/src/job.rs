@@ -42,6 +42,7 @@ pub struct Job {
     location: Location,
     dry_run: bool,
     rebuild: bool,
+    no_replay: bool,
     force: bool,
     jobs: usize,
     indexes: Vec<u32>,
@@ -62,6 +63,7 @@ impl Job {
             location: Location::Machine,
             dry_run: false,
             rebuild: false,
+            no_replay: false,
             force: false,
             jobs: 0,
             indexes: Vec::new(),
@@ -133,6 +135,14 @@ impl Job {
         self
     }
 
+    /// Refuse a dirty hive instead of replaying its transaction logs in memory first (the
+    /// default replays them the way Windows does when it loads the hive, then edits and writes
+    /// a clean primary and empties the logs).
+    pub fn no_replay(mut self, no_replay: bool) -> Job {
+        self.no_replay = no_replay;
+        self
+    }
+
     /// Inject certificates that certblob refuses (not a CA, expired...), keeping the findings as
     /// warnings.
     pub fn force(mut self, force: bool) -> Job {
@@ -182,6 +192,7 @@ impl Job {
             expected: &expected,
             dry_run: self.dry_run,
             rebuild: self.rebuild,
+            no_replay: self.no_replay,
             indexes: &self.indexes,
             cache: &cache,
             file_sizes,

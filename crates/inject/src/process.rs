@@ -26,6 +26,8 @@ pub struct Work<'a> {
     pub dry_run: bool,
     /// WIM targets: rewrite the whole file instead of appending.
     pub rebuild: bool,
+    /// Refuse dirty hives instead of replaying their logs.
+    pub no_replay: bool,
     /// WIM image indexes to restrict to (empty: all).
     pub indexes: &'a [u32],
     /// The batch's edit cache.
@@ -109,18 +111,10 @@ fn run(
     label: &Path,
     outcome: &mut HiveOutcome,
 ) -> Result<(), Error> {
-    let mutating = matches!(work.operation, Operation::Add | Operation::Remove);
-    if let Some(reason) = logs::dirty_reason(input.primary.head(), &input.logs, label)? {
-        if mutating {
-            return Err(Error::DirtyHive {
-                path: label.to_path_buf(),
-                reason,
-            });
-        }
-        outcome.report.warnings.push(format!(
-            "hive is dirty ({reason}): showing the primary file only, which may be out of date"
-        ));
-    }
+    let input = match logs::dirty_reason(input.primary.head(), &input.logs, label)? {
+        None => input,
+        Some(reason) => replay(work, input, label, reason, &mut outcome.report)?,
+    };
     let report = &mut outcome.report;
     let HiveInput { primary, logs } = input;
     let hive_error = |detail| Error::Hive {
@@ -166,6 +160,77 @@ fn run(
         }
     }
     Ok(())
+}
+
+/// A dirty hive: its logs replayed in memory the way Windows does when it loads it (unless the
+/// job says `no_replay`). An edit then works on the replayed state and writes a clean primary;
+/// list and verify show the replayed state and write nothing. Where the logs cannot be replayed
+/// (none, damaged, or a clean primary that Windows would load without them), an edit is refused
+/// and list/verify show the primary as it is, with a warning.
+fn replay(
+    work: &Work,
+    input: HiveInput,
+    label: &Path,
+    reason: String,
+    report: &mut ImageReport,
+) -> Result<HiveInput, Error> {
+    let mutating = matches!(work.operation, Operation::Add | Operation::Remove);
+    let refuse = |reason: String| Error::DirtyHive {
+        path: label.to_path_buf(),
+        reason,
+    };
+    if work.no_replay {
+        if mutating {
+            return Err(refuse(format!("{reason} (--no-replay)")));
+        }
+        report.warnings.push(format!(
+            "hive is dirty ({reason}): showing the primary file only, which may be out of date"
+        ));
+        return Ok(input);
+    }
+    let HiveInput { primary, logs } = input;
+    let bytes = match primary {
+        Primary::Bytes(bytes) => bytes,
+        Primary::File { path, .. } => {
+            std::fs::read(&path).map_err(|source| Error::Io { path, source })?
+        }
+    };
+    let recovered = hive::log::recover(&bytes, logs[0].as_deref(), logs[1].as_deref());
+    match recovered {
+        Ok(Some(recovered)) => {
+            report.warnings.push(format!(
+                "hive was dirty ({reason}): its transaction logs were replayed in memory ({}){}",
+                recovered.applied.join("; "),
+                if mutating {
+                    "; a clean primary is written and the logs are emptied"
+                } else {
+                    "; nothing written"
+                }
+            ));
+            report.replayed = recovered.applied;
+            Ok(HiveInput {
+                primary: Primary::Bytes(recovered.bytes),
+                logs,
+            })
+        }
+        outcome => {
+            let why = match outcome {
+                Err(e) => format!("its logs cannot be replayed: {e}"),
+                _ => "the primary is clean, so Windows would not replay the logs".to_string(),
+            };
+            if mutating {
+                return Err(refuse(format!("{reason}; {why}")));
+            }
+            report.warnings.push(format!(
+                "hive is dirty ({reason}; {why}): showing the primary file only, which may be \
+                 out of date"
+            ));
+            Ok(HiveInput {
+                primary: Primary::Bytes(bytes),
+                logs,
+            })
+        }
+    }
 }
 
 /// The after-write policy for each log beside a primary whose new base block is `new_head`.

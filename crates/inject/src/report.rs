@@ -125,6 +125,10 @@ pub struct ImageReport {
     /// True when an identical hive with the same operation was already edited earlier in this
     /// batch and its result was reused.
     pub reused: bool,
+    /// The hive was dirty and its logs were replayed in memory first: what was applied (which
+    /// log, which entries and sequence numbers, or how many dirty pages).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replayed: Vec<String>,
 }
 
 /// One target (WIM, mount directory or hive file).
