@@ -104,12 +104,16 @@ pub fn extract_hive(wim: &Path, index: u32, dir: &Path) -> PathBuf {
         .arg(index.to_string())
         .arg("/Windows/System32/config/SOFTWARE")
         .arg(format!("--dest-dir={}", dest.display())));
-    dest.join("SOFTWARE")
+    let hive = dest.join("SOFTWARE");
+    assert_cmcheck_ok(&hive);
+    hive
 }
 
 /// The `Blob` value of `key` read by hivexget, `None` when hivexget finds no such key/value.
+/// The hive must pass cmcheck too (every hive a test looks into is one we may have written).
 pub fn hivex_blob(hive: &Path, key: &str) -> Option<Vec<u8>> {
     need("hivexget", "libhivex-bin");
+    assert_cmcheck_ok(hive);
     let out = Command::new("hivexget")
         .arg(hive)
         .arg(key)
