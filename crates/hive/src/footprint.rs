@@ -14,9 +14,8 @@ use crate::base_block;
 use crate::cell::BINS_START;
 use crate::db;
 use crate::error::{Error, Result};
-use crate::hbin;
 use crate::hive::{split_path, Hive};
-use crate::image::{BinDirectory, Image};
+use crate::image::Image;
 use crate::write::DirtyRanges;
 
 /// Size of the pages whose originals are saved.
@@ -144,7 +143,8 @@ impl Hive {
             .filter(|&p| p >= 1 && p * PAGE < log.original_bins_end)
             .collect();
         if !changed.is_empty() {
-            let dir = original_hbins(&self.bytes, log.original_bins_end)?;
+            // Edits never change the header of an hbin that was there.
+            let dir = self.bytes.hbins(log.original_bins_size())?;
             let mut current: Option<HbinChange> = None;
             for page in changed {
                 let rel = (page * PAGE - BINS_START) as u32;
@@ -223,27 +223,4 @@ impl Hive {
         }
         Ok(())
     }
-}
-
-/// The original hbins (up to file offset `bins_end`): the directory walked at open for a paged
-/// image, a walk of the hbin headers for one held in memory (edits never change the header of
-/// an hbin that was there).
-fn original_hbins(image: &Image, bins_end: usize) -> Result<BinDirectory> {
-    if let Some(dir) = image.bin_directory() {
-        return Ok(dir);
-    }
-    let bins_size = (bins_end - BINS_START) as u32;
-    let mut dir = BinDirectory::default();
-    let mut pos = 0u32;
-    while pos < bins_size {
-        let at = BINS_START + pos as usize;
-        let header = image
-            .get(at..at + hbin::CHECKED)
-            .ok_or_else(|| Error::corrupt(at as u64, "hbin header cannot be read"))?;
-        let size = hbin::size_of(header, pos, bins_size)?;
-        dir.starts.push(pos);
-        dir.sizes.push(size);
-        pos += size;
-    }
-    Ok(dir)
 }

@@ -274,6 +274,30 @@ impl Image {
         Ok(out)
     }
 
+    /// The hbins over the first `bins_size` bytes of hive bins data: the directory walked at
+    /// open for a paged image (when `bins_size` is its original size), otherwise a walk of the
+    /// hbin headers, each checked with [`hbin::size_of`].
+    pub fn hbins(&self, bins_size: u32) -> Result<BinDirectory> {
+        if let Image::Paged(p) = self {
+            if p.tail_start == BINS_START + bins_size as usize {
+                return Ok(p.dir.clone());
+            }
+        }
+        let mut dir = BinDirectory::default();
+        let mut pos = 0u32;
+        while pos < bins_size {
+            let at = BINS_START + pos as usize;
+            let header = self
+                .get(at..at + hbin::CHECKED)
+                .ok_or_else(|| Error::corrupt(at as u64, "hbin header cannot be read"))?;
+            let size = hbin::size_of(header, pos, bins_size)?;
+            dir.starts.push(pos);
+            dir.sizes.push(size);
+            pos += size;
+        }
+        Ok(dir)
+    }
+
     /// The original hbins of a paged image (walked and validated at open), so that the
     /// allocator need not read them.
     pub fn bin_directory(&self) -> Option<BinDirectory> {

@@ -259,18 +259,13 @@ impl Collector {
 /// hive, base block first) whose hive bins data is `bins_size` bytes.
 pub(crate) fn check_image(image: &crate::image::Image, bins_size: u32, root: u32) -> Result<()> {
     let mut collector = Collector::default();
-    let mut pos = 0u32;
-    while pos < bins_size {
+    let dir = image.hbins(bins_size)?;
+    for (&pos, &size) in dir.starts.iter().zip(&dir.sizes) {
         let at = BINS_START + pos as usize;
-        let header = image
-            .get(at..at + hbin::CHECKED)
-            .ok_or_else(|| Error::corrupt(at as u64, "hbin header cannot be read"))?;
-        let size = hbin::size_of(header, pos, bins_size)?;
         let bin = image
             .try_get(at..at + size as usize)?
             .ok_or_else(|| Error::corrupt(at as u64, "hbin cannot be read"))?;
         collector.feed(pos, bin);
-        pos += size;
     }
     collector.finish(root)
 }
