@@ -49,6 +49,8 @@ pub struct Hive {
     pub(crate) source: Option<FileStamp>,
     /// Original pages and written ranges since open (see `footprint`).
     pub(crate) changes: ChangeLog,
+    /// A copy of the source file being made for the next write (see `begin_write`).
+    pub(crate) precopy: Option<wr::Precopy>,
 }
 
 impl std::fmt::Debug for Hive {
@@ -144,6 +146,7 @@ impl Hive {
     fn from_image(bytes: Image, base: BaseBlock) -> Result<Hive> {
         let hive = Hive {
             changes: ChangeLog::new(bytes.len(), base.bins_size, base.root),
+            precopy: None,
             bytes,
             base,
             modified: false,
@@ -168,6 +171,18 @@ impl Hive {
     /// [`Error::Io`] instead of mixing two versions. A hive whose hbins do not chain exactly is
     /// read whole, so the damage is reported where it is met.
     pub fn open(path: &Path) -> Result<Hive> {
+        Hive::open_with(path, false)
+    }
+
+    /// Like [`Hive::open`], for a hive about to be edited and written back to `path`: the copy
+    /// that [`Hive::write_atomic`] patches is started at once, in the kernel and on a thread of
+    /// its own (see [`Hive::begin_write`]), so that it overlaps the walk of the hbins at open
+    /// and the edit itself.
+    pub fn open_to_edit(path: &Path) -> Result<Hive> {
+        Hive::open_with(path, true)
+    }
+
+    fn open_with(path: &Path, to_edit: bool) -> Result<Hive> {
         let io = |source| Error::Io {
             path: path.to_path_buf(),
             source,
@@ -187,6 +202,10 @@ impl Hive {
         };
         Hive::check_logs(path, &head)?;
         let stamp = FileStamp::of(&meta, &head).filter(|s| s.len() == len as u64);
+        let precopy = match (&stamp, to_edit) {
+            (Some(stamp), true) => wr::Precopy::start(path, stamp.len()).ok(),
+            _ => None,
+        };
         let image =
             match Image::paged(file, path, head, len, base.bins_size, base.root).map_err(io)? {
                 Some(image) => image,
@@ -194,6 +213,7 @@ impl Hive {
             };
         let mut hive = Hive::from_image(image, base).map_err(|e| e.in_file(path))?;
         hive.source = stamp;
+        hive.precopy = precopy;
         Ok(hive)
     }
 
@@ -342,26 +362,49 @@ impl Hive {
             source,
         };
         let dir = atomic::dir_of(path);
-        let tmp = atomic::temp_file_in(&dir).map_err(io)?;
-        if let Ok(meta) = fs::metadata(path) {
-            tmp.as_file()
-                .set_permissions(meta.permissions())
-                .map_err(io)?;
-        }
-        // Writing back to the unchanged file it was read from: copy it inside the kernel and
-        // write only what changed; anything unexpected falls back to writing the whole image.
+        // Writing back to the unchanged file it was read from: copy it inside the kernel (or
+        // take the copy `begin_write` made meanwhile) and write only what changed; anything
+        // unexpected falls back to writing the whole image.
         let same_file = self.source.as_ref().filter(|s| s.matches(path)).cloned();
-        let patched = match &same_file {
-            Some(stamp) => wr::copy_and_patch(
-                path,
-                stamp,
-                tmp.as_file(),
-                tmp.path(),
-                &self.bytes,
-                &mut self.dirty,
-            )
-            .unwrap_or(false),
-            None => false,
+        let precopied = self
+            .precopy
+            .take()
+            .filter(|p| p.path == path && same_file.is_some())
+            .and_then(|p| p.finish().ok());
+        let (tmp, patched) = match (precopied, &same_file) {
+            (Some((tmp, copied)), Some(stamp)) => {
+                let patched = copied == stamp.len()
+                    && wr::patch_copy(
+                        stamp,
+                        tmp.as_file(),
+                        tmp.path(),
+                        &self.bytes,
+                        &mut self.dirty,
+                    )
+                    .unwrap_or(false);
+                (tmp, patched)
+            }
+            (_, same) => {
+                let tmp = atomic::temp_file_in(&dir).map_err(io)?;
+                if let Ok(meta) = fs::metadata(path) {
+                    tmp.as_file()
+                        .set_permissions(meta.permissions())
+                        .map_err(io)?;
+                }
+                let patched = match same {
+                    Some(stamp) => wr::copy_and_patch(
+                        path,
+                        stamp,
+                        tmp.as_file(),
+                        tmp.path(),
+                        &self.bytes,
+                        &mut self.dirty,
+                    )
+                    .unwrap_or(false),
+                    None => false,
+                };
+                (tmp, patched)
+            }
         };
         // The copy must still be of the file as read (no writer came in between).
         let patched = patched && same_file.as_ref().is_some_and(|s| s.matches(path));
@@ -383,6 +426,19 @@ impl Hive {
                 .and_then(|m| FileStamp::of(&m, head));
         }
         Ok(())
+    }
+
+    /// Starts copying the file the hive was opened from into a temporary file beside it, inside
+    /// the kernel and on a thread of its own, so that a following [`Hive::write_atomic`] (or
+    /// [`Hive::write_atomic_with`]) to `path` only patches that copy: the copy overlaps the edit
+    /// and its checks. Does nothing unless `path` is that file, unchanged since it was read.
+    /// A copy never used (nothing to write, or a write elsewhere) is stopped and removed when
+    /// the hive is dropped.
+    pub fn begin_write(&mut self, path: &Path) {
+        let Some(stamp) = self.source.as_ref().filter(|s| s.matches(path)) else {
+            return;
+        };
+        self.precopy = wr::Precopy::start(path, stamp.len()).ok();
     }
 
     /// Finishes the base block of a modified image (sequence numbers, time, checksum).

@@ -84,46 +84,95 @@ pub(crate) struct Paged {
 /// The verdict of a key tree check: the offset and text of the first problem.
 type Verdict = std::result::Result<(), (u64, String)>;
 
-/// The key tree check of a paged image: its records were gathered during the walk at open, and
-/// the check itself runs on a thread of its own meanwhile, so that it overlaps the edit and the
-/// write (which wait for it only before they commit, see [`crate::Hive::write_atomic_with`]).
+/// The key tree check of a paged image: it runs on a thread of its own, fed the hbins as the walk
+/// at open reads them, so that it overlaps the walk, the edit and the write (which wait for it
+/// only before they commit, see [`crate::Hive::write_atomic_with`]).
 #[derive(Debug)]
 pub(crate) struct PendingCheck {
     running: std::sync::Mutex<Option<std::thread::JoinHandle<Verdict>>>,
     verdict: OnceLock<Verdict>,
 }
 
-impl PendingCheck {
-    /// Starts checking what `collector` gathered, below the root key at cell `root`.
-    fn start(collector: Collector, root: u32) -> PendingCheck {
-        let check = move |collector: Option<Collector>| -> Verdict {
-            let collector = collector.ok_or((0, "the key tree check ran twice".to_string()))?;
-            collector.finish(root).map_err(|e| match e {
-                Error::Corrupt { offset, what } => (offset, what),
-                other => (other.offset().unwrap_or(0), other.to_string()),
-            })
-        };
-        let shared = std::sync::Arc::new(std::sync::Mutex::new(Some(collector)));
-        let take = |m: &std::sync::Mutex<Option<Collector>>| {
-            m.lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .take()
-        };
-        let for_thread = std::sync::Arc::clone(&shared);
-        // One short-lived thread, never a pool: if it cannot be started, check right here.
+/// Where the hbin walk sends what it reads: the key tree check's own thread, or (when no
+/// thread can be had) a collector right here.
+enum CheckFeed {
+    Thread {
+        chunks: std::sync::mpsc::SyncSender<Chunk>,
+        spare: std::sync::mpsc::Receiver<Vec<u8>>,
+        running: std::thread::JoinHandle<Verdict>,
+    },
+    Inline(Collector),
+}
+
+/// A key tree check's verdict from what went wrong.
+fn verdict_of(result: Result<()>) -> Verdict {
+    result.map_err(|e| match e {
+        Error::Corrupt { offset, what } => (offset, what),
+        other => (other.offset().unwrap_or(0), other.to_string()),
+    })
+}
+
+impl CheckFeed {
+    /// Starts the check of the tree below the root key at cell `root`: one short-lived thread,
+    /// never a pool, fed the hbins as the walk reads them.
+    fn start(root: u32) -> CheckFeed {
+        let (chunks, incoming) = std::sync::mpsc::sync_channel::<Chunk>(2);
+        let (give_back, spare) = std::sync::mpsc::channel::<Vec<u8>>();
         let spawned = std::thread::Builder::new()
             .name("hive-tree-check".into())
-            .spawn(move || check(take(&for_thread)));
-        let (running, verdict) = match spawned {
-            Ok(handle) => (Some(handle), OnceLock::new()),
-            Err(_) => (None, OnceLock::from(check(take(&shared)))),
-        };
-        PendingCheck {
-            running: std::sync::Mutex::new(running),
-            verdict,
+            .spawn(move || {
+                let mut collector = Collector::default();
+                for chunk in incoming {
+                    for (pos, range) in &chunk.bins {
+                        collector.feed(*pos, &chunk.buf[range.clone()]);
+                    }
+                    let _ = give_back.send(chunk.buf);
+                }
+                verdict_of(collector.finish(root))
+            });
+        match spawned {
+            Ok(running) => CheckFeed::Thread {
+                chunks,
+                spare,
+                running,
+            },
+            Err(_) => CheckFeed::Inline(Collector::default()),
         }
     }
 
+    /// Takes the hbins of `chunk`; returns a buffer for the walk to reuse.
+    fn take(&mut self, chunk: Chunk) -> Vec<u8> {
+        match self {
+            CheckFeed::Thread { chunks, spare, .. } => {
+                // A closed channel means the thread is gone: its join reports why.
+                let _ = chunks.send(chunk);
+                spare.try_recv().unwrap_or_default()
+            }
+            CheckFeed::Inline(collector) => {
+                for (pos, range) in &chunk.bins {
+                    collector.feed(*pos, &chunk.buf[range.clone()]);
+                }
+                chunk.buf
+            }
+        }
+    }
+
+    /// Everything is fed: the check finishes (on its thread, or here) below the root at `root`.
+    fn finish(self, root: u32) -> PendingCheck {
+        match self {
+            CheckFeed::Thread { running, .. } => PendingCheck {
+                running: std::sync::Mutex::new(Some(running)),
+                verdict: OnceLock::new(),
+            },
+            CheckFeed::Inline(collector) => PendingCheck {
+                running: std::sync::Mutex::new(None),
+                verdict: OnceLock::from(verdict_of(collector.finish(root))),
+            },
+        }
+    }
+}
+
+impl PendingCheck {
     /// The verdict, waiting for the check if it is still running.
     fn get(&self) -> Verdict {
         self.verdict
@@ -165,10 +214,12 @@ impl Image {
         bins_size: u32,
         root: u32,
     ) -> io::Result<Option<Image>> {
-        let Some((dir, collector)) = walk_hbins(&file, bins_size)? else {
+        let mut feed = CheckFeed::start(root);
+        let walked = walk_hbins(&file, bins_size, |chunk| feed.take(chunk));
+        let structure = feed.finish(root);
+        let Some(dir) = walked? else {
             return Ok(None);
         };
-        let structure = PendingCheck::start(collector, root);
         let tail_start = BINS_START + bins_size as usize;
         let mut tail = vec![0; len.saturating_sub(tail_start)];
         read_exact_at(&file, &mut tail, tail_start as u64)?;
@@ -444,44 +495,91 @@ impl Paged {
     }
 }
 
-/// Walks the hbins over hive bins data of `bins_size` bytes, reading them in order through a
-/// reused buffer, checking each header with [`hbin::size_of`] and feeding every hbin to the key
-/// tree check (`structure`). `None` if the headers do not chain exactly.
-fn walk_hbins(file: &File, bins_size: u32) -> io::Result<Option<(BinDirectory, Collector)>> {
+/// Consecutive whole hbins read in one go: the buffer and, for each hbin, its offset in the hive
+/// bins data and its range in the buffer.
+struct Chunk {
+    buf: Vec<u8>,
+    bins: Vec<(u32, Range<usize>)>,
+}
+
+/// Walks the hbins over hive bins data of `bins_size` bytes, reading them in order through
+/// reused buffers and checking each header with [`hbin::size_of`]; every run of whole hbins read
+/// goes to `sink` (the key tree check), which hands back a buffer to reuse. `None` if the
+/// headers do not chain exactly.
+fn walk_hbins(
+    file: &File,
+    bins_size: u32,
+    mut sink: impl FnMut(Chunk) -> Vec<u8>,
+) -> io::Result<Option<BinDirectory>> {
     let mut dir = BinDirectory::default();
-    let mut collector = Collector::default();
-    let mut buf = vec![0u8; WALK_BUFFER];
+    let mut chunk = Chunk {
+        buf: Vec::new(),
+        bins: Vec::new(),
+    };
     let (mut buf_pos, mut buf_len) = (0usize, 0usize);
     let mut pos: u32 = 0;
     while pos < bins_size {
         let at = BINS_START + pos as usize;
         if at + hbin::CHECKED > buf_pos + buf_len {
+            buf_len = refill(
+                file,
+                &mut chunk,
+                &mut sink,
+                at,
+                WALK_BUFFER,
+                bins_size - pos,
+            )?;
             buf_pos = at;
-            buf_len = WALK_BUFFER.min((bins_size - pos) as usize);
-            read_exact_at(file, &mut buf[..buf_len], at as u64)?;
         }
-        let header = &buf[at - buf_pos..(at - buf_pos + hbin::CHECKED).min(buf_len)];
+        let header = &chunk.buf[at - buf_pos..at - buf_pos + hbin::CHECKED.min(buf_len)];
         let Ok(size) = hbin::size_of(header, pos, bins_size) else {
             return Ok(None);
         };
-        let end = at + size as usize;
-        if end > buf_pos + buf_len {
+        if at + size as usize > buf_pos + buf_len {
             // The hbin runs past the buffer: read it (and what follows) from its start.
+            let want = WALK_BUFFER.max(size as usize);
+            buf_len = refill(file, &mut chunk, &mut sink, at, want, bins_size - pos)?;
             buf_pos = at;
-            buf_len = WALK_BUFFER
-                .max(size as usize)
-                .min((bins_size - pos) as usize);
-            if buf.len() < buf_len {
-                buf.resize(buf_len, 0);
-            }
-            read_exact_at(file, &mut buf[..buf_len], at as u64)?;
         }
-        collector.feed(pos, &buf[at - buf_pos..end - buf_pos]);
+        let start = at - buf_pos;
+        chunk.bins.push((pos, start..start + size as usize));
         dir.starts.push(pos);
         dir.sizes.push(size);
         pos += size;
     }
-    Ok(Some((dir, collector)))
+    sink(chunk);
+    Ok(Some(dir))
+}
+
+/// Hands the hbins read so far to `sink`, then reads up to `want` bytes (at most `left`) at
+/// file offset `at` into a buffer from `sink`. Returns how many bytes were read.
+fn refill(
+    file: &File,
+    chunk: &mut Chunk,
+    sink: &mut impl FnMut(Chunk) -> Vec<u8>,
+    at: usize,
+    want: usize,
+    left: u32,
+) -> io::Result<usize> {
+    let len = want.min(left as usize);
+    let full = std::mem::replace(
+        chunk,
+        Chunk {
+            buf: Vec::new(),
+            bins: Vec::new(),
+        },
+    );
+    let mut buf = if full.bins.is_empty() {
+        full.buf
+    } else {
+        sink(full)
+    };
+    if buf.len() < len {
+        buf.resize(len, 0);
+    }
+    read_exact_at(file, &mut buf[..len], at as u64)?;
+    chunk.buf = buf;
+    Ok(len)
 }
 
 /// Reads exactly `buf.len()` bytes at `pos` of `file`.

@@ -143,10 +143,25 @@ pub(crate) fn copy_and_patch(
         path: tmp_path.to_path_buf(),
         source,
     };
-    let source_len = stamp.len;
-    if fs::copy(source, tmp_path).map_err(io)? != source_len {
+    if fs::copy(source, tmp_path).map_err(io)? != stamp.len {
         return Ok(false);
     }
+    patch_copy(stamp, tmp, tmp_path, image, dirty)
+}
+
+/// Makes `tmp`, a whole copy of the file stamped `stamp`, hold `image` by writing over it what
+/// changed (see [`copy_and_patch`]). False if the copy is not of the file as read.
+pub(crate) fn patch_copy(
+    stamp: &FileStamp,
+    tmp: &File,
+    tmp_path: &Path,
+    image: &Image,
+    dirty: &mut DirtyRanges,
+) -> Result<bool> {
+    let io = |source| Error::Io {
+        path: tmp_path.to_path_buf(),
+        source,
+    };
     let mut head = vec![0; stamp.head.len()];
     read_exact_at(tmp, &mut head, 0).map_err(io)?;
     if head != stamp.head {
@@ -157,10 +172,81 @@ pub(crate) fn copy_and_patch(
     for &(s, e) in dirty.merged() {
         write_image(tmp, tmp_path, image, s.min(len)..e.min(len))?;
     }
-    let tail = usize::try_from(source_len).unwrap_or(usize::MAX).min(len);
+    let tail = usize::try_from(stamp.len).unwrap_or(usize::MAX).min(len);
     write_image(tmp, tmp_path, image, tail..len)?;
     tmp.set_len(len as u64).map_err(io)?;
     Ok(true)
+}
+
+/// Bytes copied per call by a [`Precopy`] (it checks whether to stop between calls).
+const PRECOPY_CHUNK: u64 = 8 << 20;
+
+/// A copy of a hive file into a temporary file beside it, made in the kernel on a thread of
+/// its own while the hive is edited (see [`crate::Hive::begin_write`]). Dropped unused, it stops
+/// at the next chunk and its temporary file is removed.
+#[derive(Debug)]
+pub(crate) struct Precopy {
+    /// The file being copied.
+    pub path: std::path::PathBuf,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    running: Option<std::thread::JoinHandle<io::Result<(tempfile::NamedTempFile, u64)>>>,
+}
+
+impl Precopy {
+    /// Starts copying the `len` bytes of `path`.
+    pub fn start(path: &Path, len: u64) -> io::Result<Precopy> {
+        use std::io::{Read, Seek};
+        use std::sync::atomic::Ordering;
+        let dir = crate::atomic::dir_of(path);
+        let mut tmp = crate::atomic::temp_file_in(&dir)?;
+        if let Ok(meta) = fs::metadata(path) {
+            tmp.as_file().set_permissions(meta.permissions())?;
+        }
+        let mut source = File::open(path)?;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = std::sync::Arc::clone(&stop);
+        let running = std::thread::Builder::new()
+            .name("hive-precopy".into())
+            .spawn(move || {
+                source.rewind()?;
+                let mut done = 0u64;
+                while done < len {
+                    if stopped.load(Ordering::Relaxed) {
+                        return Err(io::Error::other("copy stopped"));
+                    }
+                    let mut part = (&mut source).take(PRECOPY_CHUNK.min(len - done));
+                    let n = io::copy(&mut part, tmp.as_file_mut())?;
+                    if n == 0 {
+                        break;
+                    }
+                    done += n;
+                }
+                Ok((tmp, done))
+            })?;
+        Ok(Precopy {
+            path: path.to_path_buf(),
+            stop,
+            running: Some(running),
+        })
+    }
+
+    /// Waits for the copy: the temporary file and how many bytes were copied.
+    pub fn finish(mut self) -> io::Result<(tempfile::NamedTempFile, u64)> {
+        match self.running.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            _ => Err(io::Error::other("the copy thread stopped unexpectedly")),
+        }
+    }
+}
+
+impl Drop for Precopy {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(running) = self.running.take() {
+            // Dropping the result removes the temporary file.
+            let _ = running.join();
+        }
+    }
 }
 
 /// Writes the bytes `r` of `image` at the same positions of `file` (named `path` in errors),

@@ -133,7 +133,7 @@ pub fn edit(bytes: Vec<u8>, ops: &[HiveOp], label: &Path) -> Result<Edited, Erro
 /// Applies `ops` to the hive file `path` (named `label` in errors), paged: only the hbins the
 /// edit and its check need are read.
 pub fn edit_file(path: &Path, ops: &[HiveOp], label: &Path) -> Result<EditedFile, Error> {
-    let mut hive = Hive::open(path).map_err(|e| match e {
+    let mut hive = Hive::open_to_edit(path).map_err(|e| match e {
         hive::Error::Io { source, .. } => Error::Io {
             path: label.to_path_buf(),
             source,
@@ -143,8 +143,9 @@ pub fn edit_file(path: &Path, ops: &[HiveOp], label: &Path) -> Result<EditedFile
             detail: e.inner().to_string(),
         },
     })?;
-    // The key tree check runs on its own thread meanwhile; the write waits for it before it
-    // commits (see `write_checked`). An edit that fails on a damaged hive reports the damage.
+    // The copy the write patches is being made since open (the key tree check runs on its own
+    // thread too, and the write waits for it before it commits, see `write_checked`). An edit
+    // that fails on a damaged hive reports the damage.
     let (entries, new_head) = apply(&mut hive, ops, None, label)
         .map_err(|e| check_structure(&hive, label).err().unwrap_or(e))?;
     Ok(EditedFile {
