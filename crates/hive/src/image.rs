@@ -101,7 +101,7 @@ enum CheckFeed {
         spare: std::sync::mpsc::Receiver<Vec<u8>>,
         running: std::thread::JoinHandle<Verdict>,
     },
-    Inline(Collector),
+    Inline(Box<Collector>),
 }
 
 /// A key tree check's verdict from what went wrong.
@@ -136,7 +136,7 @@ impl CheckFeed {
                 spare,
                 running,
             },
-            Err(_) => CheckFeed::Inline(Collector::default()),
+            Err(_) => CheckFeed::Inline(Box::default()),
         }
     }
 
