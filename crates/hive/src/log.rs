@@ -281,6 +281,41 @@ enum LogContent {
     New(BaseBlock, Vec<LogEntry>),
 }
 
+/// The hive file name a base block records (offset 48, 64 bytes: the end of the path the hive
+/// was loaded from, UTF-16LE), when it records one.
+fn hive_name(block: &[u8]) -> Option<&[u8]> {
+    block
+        .get(48..112)
+        .filter(|name| name.iter().any(|&b| b != 0))
+}
+
+/// Classify one log file beside the primary whose base block is `primary` (its name, when
+/// both record one, must be the log's: a log left over from another hive is not applied).
+fn read_log_for(primary: &[u8], log: &[u8]) -> LogContent {
+    match read_log(log) {
+        LogContent::Old(_) | LogContent::New(..)
+            if hive_name(primary).is_some_and(|p| hive_name(log).is_some_and(|l| l != p)) =>
+        {
+            LogContent::Invalid(format!(
+                "it belongs to another hive (its base block names \"{}\", the primary's \"{}\")",
+                utf16_text(hive_name(log).unwrap_or_default()),
+                utf16_text(hive_name(primary).unwrap_or_default())
+            ))
+        }
+        other => other,
+    }
+}
+
+/// UTF-16LE bytes as text, up to the first NUL.
+fn utf16_text(bytes: &[u8]) -> String {
+    let units: Vec<u16> = bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .take_while(|&u| u != 0)
+        .collect();
+    String::from_utf16_lossy(&units)
+}
+
 /// Classify one log file.
 fn read_log(log: &[u8]) -> LogContent {
     if log.is_empty() {
@@ -352,7 +387,7 @@ pub fn assess(
     }
     for (i, log) in [log1, log2].into_iter().enumerate() {
         let Some(log) = log else { continue };
-        match read_log(log) {
+        match read_log_for(primary, log) {
             LogContent::Empty | LogContent::Invalid(_) => {}
             LogContent::Old(lb) => {
                 if lb.primary_seq > bb.secondary_seq {
@@ -418,7 +453,16 @@ pub fn recover(
     let logs: Vec<(usize, &[u8], LogContent)> = [log1, log2]
         .into_iter()
         .enumerate()
-        .filter_map(|(i, l)| l.map(|l| (i, l, read_log(l))))
+        // A primary whose base block is damaged cannot vouch for its name.
+        .filter_map(|(i, l)| {
+            l.map(|l| {
+                let content = match bb.checksum_ok {
+                    true => read_log_for(primary, l),
+                    false => read_log(l),
+                };
+                (i, l, content)
+            })
+        })
         .collect();
     if !bb.checksum_ok {
         return recover_base_block(primary, &logs);

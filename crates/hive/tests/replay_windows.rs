@@ -136,3 +136,20 @@ fn in_nk_length_fields(hive: &[u8], at: usize) -> bool {
     }
     false
 }
+
+#[test]
+fn a_log_left_over_from_another_hive_is_not_applied() {
+    // UsrClass.dat's primary with SYSTEM's logs: their base blocks name another hive.
+    let primary = real("regipy__UsrClass.dat");
+    let (l1, l2) = (real("regipy__SYSTEM_B.LOG1"), real("regipy__SYSTEM_B.LOG2"));
+    let err = recover(&primary, Some(&l1), Some(&l2))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("belongs to another hive"), "{err}");
+    // Beside a clean primary, such logs do not make it look dirty either.
+    let clean = real("yarp__NewDirtyHive1_RecoveredHive_Windows10");
+    assert_eq!(
+        hive::log::assess(&clean, Some(&l1), Some(&l2)).unwrap(),
+        hive::log::LogState::Clean
+    );
+}
