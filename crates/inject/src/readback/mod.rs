@@ -8,6 +8,7 @@
 
 mod footprint;
 mod nt;
+mod raw;
 
 pub use nt::Expectation;
 
@@ -109,5 +110,45 @@ mod tests {
         footprint.base_after[0x30] ^= 1; // the file name field
         let err = footprint::judge(&footprint).unwrap_err();
         assert!(err.contains("base block"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod version13_tests {
+    use super::*;
+    use hive::ValueType;
+
+    /// A real version 1.3 hive (Windows 7 era) from the shared test data.
+    fn ntuser() -> Vec<u8> {
+        let shared = std::env::var_os("INJECT_ROOT_SHARED")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+            });
+        std::fs::read(shared.join("testdata/hives/real/regipy__NTUSER.DAT"))
+            .expect("../shared/testdata/hives/real/regipy__NTUSER.DAT")
+    }
+
+    /// A Blob over 16,344 bytes in a 1.3 hive lives in one cell, which nt-hive misreads: it is
+    /// read back by the independent reader, which also catches data that differs.
+    #[test]
+    fn a_large_value_in_a_1_3_hive_is_read_back_by_the_second_reader() {
+        let before = ntuser();
+        let key = "Software\\Microsoft\\SystemCertificates\\Root\\Certificates\\ABCD";
+        let data: Vec<u8> = (0..20_000u32).map(|i| (i % 253) as u8).collect();
+        let mut hive = Hive::from_bytes(before.clone()).unwrap();
+        hive.set_value(key, "Blob", ValueType::Binary, &data)
+            .unwrap();
+        let mut expect = vec![Expectation::Value {
+            key: key.into(),
+            value: "Blob".into(),
+            data: data.clone(),
+        }];
+        check(&mut hive, Some(&before), &expect).unwrap();
+        if let Expectation::Value { data, .. } = &mut expect[0] {
+            data[10_000] ^= 1;
+        }
+        let err = check(&mut hive, Some(&before), &expect).unwrap_err();
+        assert!(err.contains("differ"), "{err}");
     }
 }

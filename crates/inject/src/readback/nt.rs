@@ -43,6 +43,27 @@ impl Expectation {
 /// lookup of the expectations' keys reads). Returns a one-line description of the first
 /// problem found.
 pub fn check(bytes: &[u8], expectations: &[Expectation]) -> Result<(), String> {
+    let minor = bytes
+        .get(24..28)
+        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    // nt-hive takes a version 1.3 value over 16,344 bytes for big data: such values are read
+    // back by the second, independent reader instead (`raw`).
+    let one_cell_big = |e: &Expectation| matches!(e, Expectation::Value { data, .. } if minor == 3 && data.len() > 16_344);
+    for e in expectations.iter().filter(|e| one_cell_big(e)) {
+        if let Expectation::Value { key, value, data } = e {
+            let found = super::raw::value_data(bytes, key, value)
+                .map_err(|why| format!("{key}\\{value} does not read back: {why}"))?;
+            if &found != data {
+                return Err(format!(
+                    "data of {key}\\{value} reads back as {} bytes that differ from the {} bytes written",
+                    found.len(),
+                    data.len()
+                ));
+            }
+        }
+    }
+    let expectations: Vec<&Expectation> =
+        expectations.iter().filter(|e| !one_cell_big(e)).collect();
     no_panic("nt-hive", || {
         let hive = Hive::new(bytes).map_err(|e| format!("nt-hive rejects the hive: {e}"))?;
         let root = hive
