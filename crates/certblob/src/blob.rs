@@ -238,8 +238,10 @@ impl std::str::FromStr for BlobStyle {
     }
 }
 
-/// The property ids [`encode_blob_with`] writes for this certificate and style, in order.
-/// The issuer key length (92) is written only for a self-signed certificate.
+/// The property ids [`encode_blob_with`] writes for this certificate and style, in order: only
+/// those whose value is known for this certificate (see [`derived_property`]; e.g. 92 only for
+/// a self-signed RSA certificate, 15 only for a known signature hash), and the friendly name
+/// (11) first when the input gave one.
 pub fn blob_prop_ids(cert: &Certificate, style: BlobStyle) -> Vec<u32> {
     let with_92 = cert.issuer_key_bits().is_some();
     let ids: &[u32] = match style {
@@ -268,7 +270,10 @@ pub fn derived_property(cert: &Certificate, prop_id: u32) -> Option<Vec<u8>> {
         CERT_SHA256_HASH_PROP_ID => Sha256::digest(der).to_vec(),
         CERT_SIGNATURE_HASH_PROP_ID => d.signature_hash.clone()?,
         CERT_KEY_IDENTIFIER_PROP_ID => d.key_identifier.clone(),
-        CERT_SUBJECT_PUBLIC_KEY_MD5_HASH_PROP_ID => d.subject_public_key_md5.to_vec(),
+        // Confirmed by Windows-written Blobs for RSA keys only: not claimed for others.
+        CERT_SUBJECT_PUBLIC_KEY_MD5_HASH_PROP_ID if cert.info().key_type == "RSA" => {
+            d.subject_public_key_md5.to_vec()
+        }
         CERT_SUBJECT_NAME_MD5_HASH_PROP_ID => d.subject_name_md5.to_vec(),
         CERT_ISSUER_PUB_KEY_BIT_LENGTH_PROP_ID => cert.issuer_key_bits()?.to_le_bytes().to_vec(),
         CERT_CERT_PROP_ID => der.to_vec(),
