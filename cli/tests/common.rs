@@ -164,6 +164,21 @@ pub fn json(stdout: &[u8]) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(stdout)))
 }
 
+/// Runs inject-root with `args` (plus `--json`), asserts it succeeded, returns the report.
+pub fn report_of<I, S>(args: I) -> serde_json::Value
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out = bin().arg("--json").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "inject-root failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json(&out.stdout)
+}
+
 /// The actions of every certificate entry of one image of target `t`.
 pub fn actions(report: &serde_json::Value, t: usize, image: usize) -> Vec<String> {
     report["targets"][t]["images"][image]["certificates"]

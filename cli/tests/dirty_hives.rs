@@ -66,19 +66,12 @@ fn dirty_hives_are_replayed_edited_and_left_clean() {
         let dir = tempfile::tempdir().unwrap();
         let (hive, logs) = copy_real(name, dir.path());
         let stale_keys = keys(&hive);
-        let out = bin()
-            .args(["--json", "--hive"])
-            .arg(&hive)
-            .arg("--cert")
-            .arg(&cert)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let report = json(&out.stdout);
+        let report = report_of([
+            "--hive".as_ref(),
+            hive.as_os_str(),
+            "--cert".as_ref(),
+            cert.as_os_str(),
+        ]);
         let image = &report["targets"][0]["images"][0];
         assert!(
             !image["replayed"].as_array().unwrap().is_empty(),
@@ -223,19 +216,12 @@ fn a_dirty_hive_inside_a_wim_is_replayed_and_its_logs_emptied_in_the_same_commit
         .arg(&wim)
         .arg("WinPE"));
     let cert = cert("GTS_Root_R4.crt");
-    let out = bin()
-        .args(["--json", "--wim"])
-        .arg(&wim)
-        .arg("--cert")
-        .arg(&cert)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report = json(&out.stdout);
+    let report = report_of([
+        "--wim".as_ref(),
+        wim.as_os_str(),
+        "--cert".as_ref(),
+        cert.as_os_str(),
+    ]);
     assert!(!report["targets"][0]["images"][0]["replayed"]
         .as_array()
         .unwrap()

@@ -56,19 +56,15 @@ fn roots_sst_lands_in_the_store_with_its_names() {
 
     // Without --force: what would be refused (expired, not a CA) is skipped with a warning.
     let hive = hive_copy(dir.path());
-    let out = bin()
-        .args(["--json", "--store", "Root", "--hive"])
-        .arg(&hive)
-        .arg("--cert")
-        .arg(roots_sst())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report = json(&out.stdout);
+    let sst = roots_sst();
+    let report = report_of([
+        "--store".as_ref(),
+        "Root".as_ref(),
+        "--hive".as_ref(),
+        hive.as_os_str(),
+        "--cert".as_ref(),
+        sst.as_os_str(),
+    ]);
     let entries = report["targets"][0]["images"][0]["certificates"]
         .as_array()
         .unwrap()
@@ -96,19 +92,13 @@ fn roots_sst_lands_in_the_store_with_its_names() {
 
     // With --force every one of the 434 lands, each under its record 3.
     let hive = hive_copy(dir.path());
-    let out = bin()
-        .args(["--json", "--force", "--hive"])
-        .arg(&hive)
-        .arg("--cert")
-        .arg(roots_sst())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report = json(&out.stdout);
+    let report = report_of([
+        "--force".as_ref(),
+        "--hive".as_ref(),
+        hive.as_os_str(),
+        "--cert".as_ref(),
+        sst.as_os_str(),
+    ]);
     let mut tps: Vec<String> = report["targets"][0]["images"][0]["certificates"]
         .as_array()
         .unwrap()
