@@ -13,18 +13,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-15}
-for t in hivexsh:libhivex-bin hyperfine:hyperfine python3:python3 openssl:openssl; do
-  command -v "${t%%:*}" >/dev/null || { echo "needs ${t%%:*}: apt-get install -y ${t##*:}" >&2; exit 2; }
-done
-[ -x /usr/bin/time ] || { echo "needs /usr/bin/time: apt-get install -y time" >&2; exit 2; }
+. "$root/benches/tools/common.sh"
+bench_need hivexsh:libhivex-bin hyperfine:hyperfine python3:python3 openssl:openssl time
 
-data="$root/target/bench-data"
-mkdir -p "$data"
-big="$data/big-hive"
-if [ ! -s "$big" ]; then
-  echo "building the 62 MB benchmark hive (hivexsh, a few minutes)..." >&2
-  bash "$root/benches/tools/make-big-hive.sh" "$big.tmp" && mv "$big.tmp" "$big"
-fi
+bench_big_hive
 size=$(stat -c %s "$big")
 (cd "$root" && cargo build --release -q -p inject-root)
 ours="$root/target/release/inject-root"

@@ -13,17 +13,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-5}
-for t in wimlib-imagex:wimtools hivexsh:libhivex-bin hyperfine:hyperfine python3:python3; do
-  command -v "${t%%:*}" >/dev/null || { echo "needs ${t%%:*}: apt-get install -y ${t##*:}" >&2; exit 2; }
-done
+. "$root/benches/tools/common.sh"
+bench_need wimlib-imagex:wimtools hivexsh:libhivex-bin hyperfine:hyperfine python3:python3
 
-data="$root/target/bench-data"
-mkdir -p "$data"
-big="$data/big-hive"
-if [ ! -s "$big" ]; then
-  echo "building the 62 MB benchmark hive (hivexsh, a few minutes)..." >&2
-  bash "$root/benches/tools/make-big-hive.sh" "$big.tmp" && mv "$big.tmp" "$big"
-fi
+bench_big_hive
 
 w="$data/wim-bench"
 mkdir -p "$w"

@@ -97,23 +97,11 @@ pub fn write_checked(hive: &mut Hive, path: &Path, label: &Path) -> Result<(), E
     if let Some(e) = damage {
         return Err(e);
     }
-    written.map_err(|e| match e {
-        hive::Error::Io { source, .. } => Error::Io {
-            path: label.to_path_buf(),
-            source,
-        },
-        other => Error::Hive {
-            path: label.to_path_buf(),
-            detail: other.to_string(),
-        },
-    })
+    written.map_err(|e| Error::from_hive(label, e))
 }
 
 fn hive_error(label: &Path) -> impl Fn(hive::Error) -> Error + '_ {
-    move |e| Error::Hive {
-        path: label.to_path_buf(),
-        detail: e.to_string(),
-    }
+    move |e| Error::from_hive(label, e)
 }
 
 /// Applies `ops` to the hive `bytes` (named `label` in errors) and checks the result, the
@@ -133,16 +121,7 @@ pub fn edit(bytes: Vec<u8>, ops: &[HiveOp], label: &Path) -> Result<Edited, Erro
 /// Applies `ops` to the hive file `path` (named `label` in errors), paged: only the hbins the
 /// edit and its check need are read.
 pub fn edit_file(path: &Path, ops: &[HiveOp], label: &Path) -> Result<EditedFile, Error> {
-    let mut hive = Hive::open_to_edit(path).map_err(|e| match e {
-        hive::Error::Io { source, .. } => Error::Io {
-            path: label.to_path_buf(),
-            source,
-        },
-        e => Error::Hive {
-            path: label.to_path_buf(),
-            detail: e.inner().to_string(),
-        },
-    })?;
+    let mut hive = Hive::open_to_edit(path).map_err(hive_error(label))?;
     // The copy the write patches is being made since open (the key tree check runs on its own
     // thread too, and the write waits for it before it commits, see `write_checked`). An edit
     // that fails on a damaged hive reports the damage.

@@ -113,6 +113,21 @@ impl Error {
     pub fn is_usage(&self) -> bool {
         matches!(self, Error::Usage(_))
     }
+
+    /// An error from crates/hive about the hive named `path` in messages: an I/O error stays
+    /// one, anything else is a hive error (without the file name crates/hive put in front).
+    pub(crate) fn from_hive(path: &std::path::Path, e: hive::Error) -> Error {
+        match e {
+            hive::Error::Io { source, .. } => Error::Io {
+                path: path.to_path_buf(),
+                source,
+            },
+            e => Error::Hive {
+                path: path.to_path_buf(),
+                detail: e.inner().to_string(),
+            },
+        }
+    }
 }
 
 /// `path: detail`, unless the lower crate's message already starts with the path.

@@ -132,7 +132,7 @@ fn process_file(
             let total = new_bytes.len() as u64;
             emit(ProgressKind::Writing { done: 0, total });
             as_read.check_unchanged(&file)?;
-            hive::atomic::replace_file(&file, new_bytes).map_err(|e| hive_write_error(hive, e))?;
+            hive::atomic::replace_file(&file, new_bytes).map_err(|e| Error::from_hive(hive, e))?;
             total
         }
         (
@@ -155,7 +155,7 @@ fn process_file(
     report.bytes_written = total;
     for (fix, path) in outcome.log_fixes.iter().zip(&log_paths) {
         if let (LogFix::Truncate, Some(path)) = (fix, path) {
-            hive::atomic::replace_file(path, &[]).map_err(|e| hive_write_error(path, e))?;
+            hive::atomic::replace_file(path, &[]).map_err(|e| Error::from_hive(path, e))?;
             report.images.iter_mut().for_each(|i| {
                 i.warnings
                     .push(format!("emptied stale transaction log {}", path.display()))
@@ -164,20 +164,6 @@ fn process_file(
     }
     emit(ProgressKind::Writing { done: total, total });
     Ok(())
-}
-
-/// A write error from crates/hive, as an I/O error on `path` where it is one.
-fn hive_write_error(path: &Path, e: hive::Error) -> Error {
-    match e {
-        hive::Error::Io { source, .. } => Error::Io {
-            path: path.to_path_buf(),
-            source,
-        },
-        other => Error::Hive {
-            path: path.to_path_buf(),
-            detail: other.to_string(),
-        },
-    }
 }
 
 /// The first 4096 bytes of `path` (a hive's base block; fewer if the file is shorter).
