@@ -40,6 +40,33 @@ pub enum Error {
         /// Why it is read-only.
         message: String,
     },
+    /// A structure of the WIM does not parse: what and where.
+    #[error("{path}: damaged or truncated WIM at offset {offset:#x}: {message}")]
+    Malformed {
+        /// The WIM file.
+        path: PathBuf,
+        /// Byte offset of the fault (in the file, or in the named metadata resource).
+        offset: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The WIM uses a layout the native reader does not handle (the wimlib path is used
+    /// instead when it can be).
+    #[error("{path}: {what} are not handled natively")]
+    Unsupported {
+        /// The WIM file.
+        path: PathBuf,
+        /// The layout.
+        what: String,
+    },
+    /// The WIM changed on disk since it was opened (another program committed to it).
+    #[error(
+        "{path}: the WIM was changed by another program since it was read; nothing was written"
+    )]
+    ChangedMeanwhile {
+        /// The WIM file.
+        path: PathBuf,
+    },
     /// The WIM is one part of a split WIM (.swm); split WIMs are read for `info` only.
     #[error("{path}: split WIM (part {part} of {total}) is not supported for this operation")]
     SplitUnsupported {

@@ -1,0 +1,601 @@
+//! Writing a native WIM's staged replacements: append after the old end, fsync, then switch
+//! the header and fsync again (or, with `rebuild`, a compacted copy through a temporary file
+//! and a rename). Only what must change does: the new blobs, the changed images' metadata
+//! resources (with their stored chunks reused where unchanged), the blob table, the XML values
+//! that depend on the change, the integrity table (reusing the hashes of unchanged chunks) and
+//! the header's resource headers.
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use sha1::{Digest, Sha1};
+
+use super::resource::{self, Base, Built, StoredResource};
+use super::{lock, read_error, read_header, NativeWim};
+use crate::error::{Error, Result};
+use crate::format::blob_table::{self, BlobEntry};
+use crate::format::header::{Codec, ResourceHeader, HEADER_SIZE, RES_COMPRESSED, RES_METADATA};
+use crate::format::integrity::{IntegrityTable, DEFAULT_CHUNK_SIZE};
+use crate::format::xml::{format_part, Field};
+use crate::{CommitOptions, CommitStats, CommitTimes, Progress};
+
+/// Where a blob table entry's data comes from.
+enum Source {
+    /// Stays where it is (append) or is copied raw (rebuild).
+    Old,
+    /// Newly built: index into the plan's pieces.
+    Piece(usize),
+}
+
+/// Everything the commit writes, before any byte is written.
+struct Plan {
+    table: Vec<(BlobEntry, Source)>,
+    pieces: Vec<Built>,
+    reused: u64,
+    compressed: u64,
+    compare_and_compress: Duration,
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> Error {
+    match e.raw_os_error() {
+        Some(libc::ENOSPC) | Some(libc::EDQUOT) => Error::DiskFull {
+            path: path.to_path_buf(),
+        },
+        _ => Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        },
+    }
+}
+
+/// The old stored resource of `entry`, when its chunks can be reused.
+fn old_stored(w: &NativeWim, entry: &BlobEntry) -> Option<StoredResource> {
+    if !entry.resource.is_compressed() || w.codec == Codec::None {
+        return None;
+    }
+    resource::read_stored(&w.file, w.file_len, &entry.resource, w.chunk_size).ok()
+}
+
+fn build_with_base(w: &NativeWim, data: &[u8], base: Option<(&[u8], &BlobEntry)>) -> Built {
+    let stored = base.and_then(|(_, e)| old_stored(w, e));
+    let base = base.map(|(d, _)| Base {
+        data: d,
+        stored: stored.as_ref(),
+    });
+    resource::build(data, w.codec, w.chunk_size, base)
+}
+
+fn plan(w: &NativeWim) -> Result<Plan> {
+    let started = Instant::now();
+    let mut pieces = Vec::new();
+    let mut table: Vec<(BlobEntry, Source)> = Vec::new();
+    let part_number = w.header.part_number;
+    for (i, e) in w.blobs.iter().enumerate() {
+        if let Some(img) = w.metadata_entries.iter().position(|&m| m == i) {
+            let index = img as u32 + 1;
+            let Some(new_meta) = w.staged_metadata.get(&index) else {
+                table.push((*e, Source::Old));
+                continue;
+            };
+            let hash: [u8; 20] = Sha1::digest(new_meta).into();
+            if hash == e.hash {
+                table.push((*e, Source::Old));
+                continue;
+            }
+            let old = w.original_metadata(index)?;
+            let built = build_with_base(w, new_meta, Some((&old, e)));
+            let mut entry = *e;
+            entry.hash = hash;
+            entry.resource.uncompressed_size = new_meta.len() as u64;
+            pieces.push(built);
+            table.push((entry, Source::Piece(pieces.len() - 1)));
+            continue;
+        }
+        let delta = w.ref_delta.get(&e.hash).copied().unwrap_or(0);
+        let mut entry = *e;
+        if delta != 0 {
+            let count = i64::from(e.ref_count) + delta;
+            if count == 0 {
+                continue;
+            }
+            // A count the old writer got wrong never drops a blob that may still be in use.
+            entry.ref_count = u32::try_from(count.max(1)).unwrap_or(u32::MAX);
+        }
+        table.push((entry, Source::Old));
+    }
+    for (hash, blob) in &w.new_blobs {
+        let count = w.ref_delta.get(hash).copied().unwrap_or(0);
+        if count <= 0 {
+            continue;
+        }
+        let base_entry = blob
+            .base
+            .and_then(|b| w.by_hash.get(&b))
+            .map(|&i| w.blobs[i]);
+        let base_data = match (&blob.base, &base_entry) {
+            (Some(h), Some(_)) => w.cache.lock().ok().and_then(|c| c.get(h).cloned()),
+            _ => None,
+        };
+        let built = match (&base_data, &base_entry) {
+            (Some(d), Some(e)) => build_with_base(w, &blob.data, Some((d.as_slice(), e))),
+            _ => build_with_base(w, &blob.data, None),
+        };
+        pieces.push(built);
+        table.push((
+            BlobEntry {
+                resource: ResourceHeader {
+                    size_in_wim: 0,
+                    flags: 0,
+                    offset: 0,
+                    uncompressed_size: blob.data.len() as u64,
+                },
+                part_number,
+                ref_count: u32::try_from(count).unwrap_or(u32::MAX),
+                hash: *hash,
+            },
+            Source::Piece(pieces.len() - 1),
+        ));
+    }
+    let reused = pieces.iter().map(|p| p.reused).sum();
+    let compressed = pieces.iter().map(|p| p.compressed).sum();
+    Ok(Plan {
+        table,
+        pieces,
+        reused,
+        compressed,
+        compare_and_compress: started.elapsed(),
+    })
+}
+
+/// The XML with the changed images' values updated; `xml_offset` is where it will lie.
+fn new_xml(w: &NativeWim, xml_offset: u64) -> Vec<u8> {
+    let mut xml = w.xml.clone();
+    let now = filetime_now();
+    for &index in &w.changed_images {
+        let delta = w.size_delta.get(&index).copied().unwrap_or(0);
+        if let Some(old) = xml.get(&Field::ImageTotalBytes(index)) {
+            if let Ok(v) = old.trim().parse::<i128>() {
+                let new = (v + i128::from(delta)).max(0);
+                xml.set(&Field::ImageTotalBytes(index), &new.to_string());
+            }
+        }
+        for (field, value) in [
+            (Field::ImageModifiedHigh(index), (now >> 32) as u32),
+            (Field::ImageModifiedLow(index), now as u32),
+        ] {
+            if let Some(old) = xml.get(&field) {
+                xml.set(&field, &format_part(&old, value));
+            }
+        }
+    }
+    if xml.get(&Field::WimTotalBytes).is_some() {
+        xml.set(&Field::WimTotalBytes, &xml_offset.to_string());
+    }
+    xml.to_bytes()
+}
+
+/// Now as a FILETIME.
+fn filetime_now() -> u64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    (since.as_nanos() / 100) as u64 + 116_444_736_000_000_000
+}
+
+/// SHA-1 of `len` bytes of `file` at `offset`.
+fn hash_range(file: &File, offset: u64, len: u64) -> std::io::Result<[u8; 20]> {
+    let mut h = Sha1::new();
+    let mut buf = vec![0u8; (len as usize).min(1 << 20)];
+    let mut at = offset;
+    let end = offset + len;
+    while at < end {
+        let n = ((end - at) as usize).min(buf.len());
+        file.read_exact_at(&mut buf[..n], at)?;
+        h.update(&buf[..n]);
+        at += n as u64;
+    }
+    Ok(h.finalize().into())
+}
+
+/// The integrity table for `file` covering up to `check_end`, reusing `old` where the bytes
+/// did not change (`old_end`: where the old table's coverage ended).
+fn integrity_table(
+    file: &File,
+    check_end: u64,
+    chunk_size: u32,
+    old: Option<(&IntegrityTable, u64)>,
+) -> std::io::Result<IntegrityTable> {
+    let start = HEADER_SIZE as u64;
+    let plan = IntegrityTable::plan(chunk_size, start, check_end, old.map(|(_, e)| e));
+    let mut hashes = Vec::with_capacity(plan.len());
+    for (i, (s, e, reusable)) in plan.into_iter().enumerate() {
+        match old.and_then(|(t, _)| t.hashes.get(i)).filter(|_| reusable) {
+            Some(h) => hashes.push(*h),
+            None => hashes.push(hash_range(file, s, e - s)?),
+        }
+    }
+    Ok(IntegrityTable { chunk_size, hashes })
+}
+
+/// The old integrity table, if there is one and it is sound.
+fn old_integrity(w: &NativeWim) -> Option<(IntegrityTable, u64)> {
+    let r = w.header.integrity;
+    if r.is_zero() {
+        return None;
+    }
+    let bt_end = w.header.blob_table.end()?;
+    let bytes = resource::read_resource(&w.file, w.file_len, &r, w.codec, w.chunk_size).ok()?;
+    let t =
+        IntegrityTable::parse(&bytes, bt_end.checked_sub(HEADER_SIZE as u64)?, r.offset).ok()?;
+    Some((t, bt_end))
+}
+
+/// Writes `bytes` at `offset` of `file`, reporting progress.
+struct Writer<'a, 'p> {
+    file: &'a File,
+    /// The WIM (for errors about the callback).
+    wim: &'a Path,
+    path: &'a Path,
+    at: u64,
+    written: u64,
+    total: u64,
+    progress: Option<&'p mut dyn FnMut(Progress)>,
+}
+
+impl Writer<'_, '_> {
+    fn put(&mut self, bytes: &[u8]) -> Result<ResourceHeader> {
+        let offset = self.at;
+        for piece in bytes.chunks(8 << 20) {
+            self.file
+                .write_all_at(piece, self.at)
+                .map_err(|e| io_error(self.path, e))?;
+            self.at += piece.len() as u64;
+            self.written += piece.len() as u64;
+            if let Some(cb) = self.progress.as_mut() {
+                let p = Progress {
+                    bytes_done: self.written,
+                    bytes_total: self.total.max(self.written),
+                };
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cb(p))).map_err(
+                    |payload| Error::CallbackPanicked {
+                        path: self.wim.to_path_buf(),
+                        message: crate::libwim_commit::panic_message(payload.as_ref()),
+                    },
+                )?;
+            }
+        }
+        Ok(ResourceHeader {
+            size_in_wim: bytes.len() as u64,
+            flags: 0,
+            offset,
+            uncompressed_size: bytes.len() as u64,
+        })
+    }
+}
+
+/// Commits every staged change of `w`.
+pub fn commit(
+    w: NativeWim,
+    opts: &CommitOptions,
+    progress: Option<&mut dyn FnMut(Progress)>,
+) -> Result<CommitStats> {
+    let start = Instant::now();
+    let old_size = w.file_len;
+    let mut stats = CommitStats {
+        images: w.changed_images.clone(),
+        rebuilt: false,
+        old_size,
+        new_size: old_size,
+        bytes_written: 0,
+        duration: Duration::ZERO,
+        chunks_reused: 0,
+        chunks_compressed: 0,
+        times: CommitTimes::default(),
+        native: true,
+    };
+    if w.changed_images.is_empty() {
+        return Ok(stats);
+    }
+    let _lock = lock::exclusive(&w.file, &w.path)?;
+    let now_header = read_header(&w.path, &w.file)?;
+    let now_len = w.file.metadata().map_err(|e| io_error(&w.path, e))?.len();
+    if now_header.raw != w.header.raw || now_len != w.file_len {
+        return Err(Error::ChangedMeanwhile {
+            path: w.path.clone(),
+        });
+    }
+    let plan = plan(&w)?;
+    stats.chunks_reused = plan.reused;
+    stats.chunks_compressed = plan.compressed;
+    stats.times.compare_and_compress = plan.compare_and_compress;
+    let result = if opts.rebuild {
+        stats.rebuilt = true;
+        rebuild(&w, &plan, progress, &mut stats)
+    } else {
+        append(&w, &plan, progress, &mut stats)
+    };
+    stats.duration = start.elapsed();
+    result.map(|()| stats)
+}
+
+fn header_resources(
+    w: &NativeWim,
+    table: &[BlobEntry],
+    bt: ResourceHeader,
+    xml: ResourceHeader,
+    integrity: Option<ResourceHeader>,
+    rebuilt: bool,
+) -> [u8; HEADER_SIZE] {
+    let mut h = w.header.clone();
+    h.blob_table = ResourceHeader {
+        flags: (w.header.blob_table.flags | RES_METADATA) & !RES_COMPRESSED,
+        ..bt
+    };
+    h.xml = ResourceHeader {
+        flags: (w.header.xml.flags | RES_METADATA) & !RES_COMPRESSED,
+        ..xml
+    };
+    if let Some(i) = integrity {
+        h.integrity = ResourceHeader {
+            flags: w.header.integrity.flags & !RES_COMPRESSED,
+            ..i
+        };
+    }
+    let boot = w.header.boot_index;
+    if boot != 0
+        && (rebuilt || w.changed_images.contains(&boot))
+        && !w.header.boot_metadata.is_zero()
+    {
+        let metas: Vec<&BlobEntry> = table.iter().filter(|e| e.is_metadata()).collect();
+        if let Some(e) = metas.get(boot as usize - 1) {
+            h.boot_metadata = e.resource;
+        }
+    }
+    h.to_bytes()
+}
+
+fn append(
+    w: &NativeWim,
+    plan: &Plan,
+    progress: Option<&mut dyn FnMut(Progress)>,
+    stats: &mut CommitStats,
+) -> Result<()> {
+    let total: u64 = plan
+        .pieces
+        .iter()
+        .map(|p| p.bytes.len() as u64)
+        .sum::<u64>()
+        + (plan.table.len() * blob_table::ENTRY_SIZE) as u64;
+    let mut out = Writer {
+        file: &w.file,
+        wim: &w.path,
+        path: &w.path,
+        at: w.file_len,
+        written: 0,
+        total,
+        progress,
+    };
+    let write_start = Instant::now();
+    let result = (|| -> Result<[u8; HEADER_SIZE]> {
+        let mut entries = Vec::with_capacity(plan.table.len());
+        for (entry, source) in &plan.table {
+            let mut e = *entry;
+            if let Source::Piece(p) = source {
+                let built = &plan.pieces[*p];
+                let r = out.put(&built.bytes)?;
+                e.resource.offset = r.offset;
+                e.resource.size_in_wim = r.size_in_wim;
+                e.resource.flags = (entry.resource.flags & !RES_COMPRESSED) | built.flags;
+            }
+            entries.push(e);
+        }
+        let bt = out.put(&blob_table::to_bytes(&entries))?;
+        let xml_at = out.at;
+        let xml = out.put(&new_xml(w, xml_at))?;
+        let integrity = if w.header.integrity.is_zero() {
+            None
+        } else {
+            let t0 = Instant::now();
+            let old = old_integrity(w);
+            let chunk_size = old
+                .as_ref()
+                .map_or(DEFAULT_CHUNK_SIZE, |(t, _)| t.chunk_size);
+            let reuse = old.as_ref().map(|(t, e)| (t, *e));
+            let t = integrity_table(&w.file, bt.offset + bt.size_in_wim, chunk_size, reuse)
+                .map_err(|e| io_error(&w.path, e))?;
+            stats.times.integrity = t0.elapsed();
+            Some(out.put(&t.to_bytes())?)
+        };
+        Ok(header_resources(w, &entries, bt, xml, integrity, false))
+    })();
+    let header = match result {
+        Ok(h) => h,
+        Err(e) => {
+            let _ = w.file.set_len(w.file_len);
+            return Err(e);
+        }
+    };
+    stats.times.write = write_start.elapsed().saturating_sub(stats.times.integrity);
+    let t0 = Instant::now();
+    if let Err(e) = w.file.sync_data() {
+        let _ = w.file.set_len(w.file_len);
+        return Err(io_error(&w.path, e));
+    }
+    // The header goes last: until here the old header points at the old, intact data.
+    w.file
+        .write_all_at(&header, 0)
+        .map_err(|e| io_error(&w.path, e))?;
+    w.file.sync_data().map_err(|e| io_error(&w.path, e))?;
+    stats.times.fsync = t0.elapsed();
+    stats.bytes_written = out.written + HEADER_SIZE as u64;
+    stats.new_size = out.at;
+    Ok(())
+}
+
+/// Name prefix of our temporary rebuild files: `.<wim name>.inject-tmp-<pid>.<random>`.
+fn temp_path(path: &Path) -> PathBuf {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let rand: u64 = {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        (t.as_nanos() as u64) ^ (std::process::id() as u64).rotate_left(32)
+    };
+    dir.join(format!(
+        ".{name}.inject-tmp-{}.{rand:016x}",
+        std::process::id()
+    ))
+}
+
+/// Removes rebuild temp files of `path` left by processes that are gone.
+pub(crate) fn sweep_stale(path: &Path) {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let prefix = format!(".{name}.inject-tmp-");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let f = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = f.strip_prefix(&prefix) else {
+            continue;
+        };
+        let Some((pid, rand)) = rest.split_once('.') else {
+            continue;
+        };
+        let (Ok(pid), true) = (
+            pid.parse::<u32>(),
+            rand.len() == 16 && rand.chars().all(|c| c.is_ascii_hexdigit()),
+        ) else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+fn rebuild(
+    w: &NativeWim,
+    plan: &Plan,
+    progress: Option<&mut dyn FnMut(Progress)>,
+    stats: &mut CommitStats,
+) -> Result<()> {
+    sweep_stale(&w.path);
+    let tmp = temp_path(&w.path);
+    let result = (|| -> Result<u64> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(|e| io_error(&tmp, e))?;
+        if let Ok(m) = w.file.metadata() {
+            let _ = file.set_permissions(m.permissions());
+        }
+        let total: u64 = plan
+            .table
+            .iter()
+            .map(|(e, s)| match s {
+                Source::Old => e.resource.size_in_wim,
+                Source::Piece(p) => plan.pieces[*p].bytes.len() as u64,
+            })
+            .sum();
+        let mut out = Writer {
+            file: &file,
+            wim: &w.path,
+            path: &tmp,
+            at: HEADER_SIZE as u64,
+            written: 0,
+            total,
+            progress,
+        };
+        out.file
+            .write_all_at(&[0u8; HEADER_SIZE], 0)
+            .map_err(|e| io_error(&tmp, e))?;
+        let write_start = Instant::now();
+        let mut entries = Vec::with_capacity(plan.table.len());
+        for (entry, source) in &plan.table {
+            let mut e = *entry;
+            match source {
+                Source::Piece(p) => {
+                    let built = &plan.pieces[*p];
+                    let r = out.put(&built.bytes)?;
+                    e.resource.offset = r.offset;
+                    e.resource.size_in_wim = r.size_in_wim;
+                    e.resource.flags = (entry.resource.flags & !RES_COMPRESSED) | built.flags;
+                }
+                Source::Old => {
+                    let offset = out.at;
+                    let mut done = 0;
+                    while done < entry.resource.size_in_wim {
+                        let n = (entry.resource.size_in_wim - done).min(8 << 20);
+                        let bytes =
+                            resource::read_at(&w.file, w.file_len, entry.resource.offset + done, n)
+                                .map_err(|e| read_error(&w.path, e))?;
+                        out.put(&bytes)?;
+                        done += n;
+                    }
+                    e.resource.offset = offset;
+                }
+            }
+            entries.push(e);
+        }
+        let bt = out.put(&blob_table::to_bytes(&entries))?;
+        let xml_at = out.at;
+        let xml = out.put(&new_xml(w, xml_at))?;
+        let integrity = if w.header.integrity.is_zero() {
+            None
+        } else {
+            let chunk_size = old_integrity(w).map_or(DEFAULT_CHUNK_SIZE, |(t, _)| t.chunk_size);
+            let t = integrity_table(&file, bt.offset + bt.size_in_wim, chunk_size, None)
+                .map_err(|e| io_error(&tmp, e))?;
+            Some(out.put(&t.to_bytes())?)
+        };
+        let header = header_resources(w, &entries, bt, xml, integrity, true);
+        file.write_all_at(&header, 0)
+            .map_err(|e| io_error(&tmp, e))?;
+        stats.times.write = write_start.elapsed();
+        let t0 = Instant::now();
+        file.sync_all().map_err(|e| io_error(&tmp, e))?;
+        stats.times.fsync = t0.elapsed();
+        stats.bytes_written = out.written + HEADER_SIZE as u64;
+        Ok(out.at)
+    })();
+    let new_size = match result {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    if let Err(e) = std::fs::rename(&tmp, &w.path) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io_error(&w.path, e));
+    }
+    let dir = w
+        .path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io_error(dir, e))?;
+    stats.new_size = new_size;
+    Ok(())
+}
