@@ -27,6 +27,9 @@ pub fn print_text(report: &Report) {
         for image in &target.images {
             print_image(report, target, image);
         }
+        for warning in &target.warnings {
+            outln!("{}: warning: {warning}", target.target.path().display());
+        }
         outln!(
             "{}: {}",
             target.target.path().display(),

@@ -140,6 +140,7 @@ mod tests {
         Edited {
             entries: Vec::new(),
             new_bytes: Some(vec![7; size]),
+            times: Default::default(),
         }
     }
 

@@ -60,6 +60,17 @@ pub struct Edited {
     pub entries: Vec<CertEntry>,
     /// The new hive, checked by nt-hive; `None` when nothing changed.
     pub new_bytes: Option<Vec<u8>>,
+    /// Where the time went.
+    pub times: EditTimes,
+}
+
+/// Time spent editing a hive and reading the result back.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EditTimes {
+    /// Parsing, checking and editing.
+    pub edit: std::time::Duration,
+    /// The read-back of the result.
+    pub read_back: std::time::Duration,
 }
 
 /// What editing a hive file in place gave: the edited hive, still paged from its file, ready
@@ -107,15 +118,24 @@ fn hive_error(label: &Path) -> impl Fn(hive::Error) -> Error + '_ {
 /// Applies `ops` to the hive `bytes` (named `label` in errors) and checks the result, the
 /// whole image included (it is in memory anyway).
 pub fn edit(bytes: Vec<u8>, ops: &[HiveOp], label: &Path) -> Result<Edited, Error> {
+    let start = std::time::Instant::now();
     let before = bytes.clone();
     let mut hive = Hive::from_bytes(bytes).map_err(hive_error(label))?;
     check_structure(&hive, label)?;
-    let (entries, new_head) = apply(&mut hive, ops, Some(&before), label)?;
+    let (entries, new_head, read_back) = apply(&mut hive, ops, Some(&before), label)?;
     let new_bytes = match new_head {
         Some(_) => Some(hive.into_bytes().map_err(hive_error(label))?),
         None => None,
     };
-    Ok(Edited { entries, new_bytes })
+    let times = EditTimes {
+        edit: start.elapsed().saturating_sub(read_back),
+        read_back,
+    };
+    Ok(Edited {
+        entries,
+        new_bytes,
+        times,
+    })
 }
 
 /// Applies `ops` to the hive file `path` (named `label` in errors), paged: only the hbins the
@@ -125,7 +145,7 @@ pub fn edit_file(path: &Path, ops: &[HiveOp], label: &Path) -> Result<EditedFile
     // The copy the write patches is being made since open (the key tree check runs on its own
     // thread too, and the write waits for it before it commits, see `write_checked`). An edit
     // that fails on a damaged hive reports the damage.
-    let (entries, new_head) = apply(&mut hive, ops, None, label)
+    let (entries, new_head, _) = apply(&mut hive, ops, None, label)
         .map_err(|e| check_structure(&hive, label).err().unwrap_or(e))?;
     Ok(EditedFile {
         entries,
@@ -135,13 +155,16 @@ pub fn edit_file(path: &Path, ops: &[HiveOp], label: &Path) -> Result<EditedFile
 }
 
 /// Applies `ops` to `hive` and, when anything changed, checks the result (see `readback`).
-/// Returns the report entries and, when the hive changed, its new base block.
+/// Returns the report entries, when the hive changed its new base block, and the time the
+/// read-back took.
+type Applied = (Vec<CertEntry>, Option<Vec<u8>>, std::time::Duration);
+
 fn apply(
     hive: &mut Hive,
     ops: &[HiveOp],
     before: Option<&[u8]>,
     label: &Path,
-) -> Result<(Vec<CertEntry>, Option<Vec<u8>>), Error> {
+) -> Result<Applied, Error> {
     let hive_error = hive_error(label);
     let mut entries = Vec::with_capacity(ops.len());
     let mut expectations = Vec::with_capacity(ops.len());
@@ -218,14 +241,15 @@ fn apply(
         }
     }
     if !entries.iter().any(|e| e.action.changes_hive()) {
-        return Ok((entries, None));
+        return Ok((entries, None, std::time::Duration::ZERO));
     }
+    let start = std::time::Instant::now();
     let new_head =
         readback::check(hive, before, &expectations).map_err(|detail| Error::ReadBack {
             path: label.to_path_buf(),
             detail,
         })?;
-    Ok((entries, Some(new_head)))
+    Ok((entries, Some(new_head), start.elapsed()))
 }
 
 /// The Blob currently stored at `key`, if any.

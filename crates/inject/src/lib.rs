@@ -50,5 +50,6 @@ pub use job::Job;
 pub use progress::{ProgressEvent, ProgressKind};
 pub use report::{
     Action, CertEntry, ImageReport, InputCertificate, Operation, Report, TargetReport,
+    WimCommitReport,
 };
 pub use target::Target;

@@ -146,6 +146,37 @@ pub struct TargetReport {
     pub bytes_written: u64,
     /// Wall time spent on this target, in milliseconds.
     pub elapsed_ms: u64,
+    /// Target-level warnings (e.g. a WIM written through wimlib).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// How a WIM commit went, and where its time went (WIM targets that were written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wim_commit: Option<WimCommitReport>,
+}
+
+/// What a WIM commit did and the time of each phase, in milliseconds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct WimCommitReport {
+    /// "native" or "wimlib".
+    pub writer: String,
+    /// Stored chunks copied unchanged.
+    pub chunks_reused: u64,
+    /// Chunks compressed (or stored raw) anew.
+    pub chunks_compressed: u64,
+    /// Reading the hives' stored chunks, decompressing them and checking their SHA-1.
+    pub read_and_decompress_ms: u64,
+    /// Editing the hives in memory.
+    pub edit_ms: u64,
+    /// Reading the edited hives back (footprint, nt-hive).
+    pub read_back_ms: u64,
+    /// Comparing chunks with the old data and compressing the changed ones.
+    pub compare_and_compress_ms: u64,
+    /// Writing the new bytes.
+    pub write_ms: u64,
+    /// Hashing for the integrity table.
+    pub integrity_ms: u64,
+    /// fsyncs.
+    pub fsync_ms: u64,
 }
 
 impl TargetReport {
@@ -158,6 +189,8 @@ impl TargetReport {
             written: false,
             bytes_written: 0,
             elapsed_ms: 0,
+            warnings: Vec::new(),
+            wim_commit: None,
         }
     }
 

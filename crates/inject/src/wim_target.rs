@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::logs::LogFix;
 use crate::process::{process_hive, HiveInput, Primary, Work};
 use crate::progress::ProgressKind;
-use crate::report::{ImageReport, TargetReport};
+use crate::report::{ImageReport, TargetReport, WimCommitReport};
 use crate::run_target::{check_writable, in_wim_label, mutating};
 use crate::target::LOG_SUFFIXES;
 use crate::write::FileState;
@@ -34,6 +34,11 @@ pub fn process_wim(
         Wim::open(path)
     }
     .map_err(wim_error)?;
+    if let (true, wim::Backend::Wimlib { reason }) = (mutating(work), wim.backend()) {
+        report.warnings.push(format!(
+            "{reason}: written through wimlib, which rebuilds the replaced hive's directory entry (its security descriptor, attributes and creation time are not kept)"
+        ));
+    }
     let images = wim.images();
     let count = u32::try_from(images.len()).unwrap_or(u32::MAX);
     for &index in work.indexes {
@@ -54,6 +59,7 @@ pub fn process_wim(
     });
     let software = wim::SOFTWARE_HIVE_PATH;
     let mut staged = Vec::new();
+    let mut edit_times = crate::edit::EditTimes::default();
     for image in selected {
         let label = in_wim_label(path, image.index, software);
         let mut image_report = ImageReport {
@@ -73,6 +79,8 @@ pub fn process_wim(
         };
         let outcome = process_hive(work, input, &label, image_report);
         if let Some(edited) = outcome.edited {
+            edit_times.edit += edited.times.edit;
+            edit_times.read_back += edited.times.read_back;
             staged.push((image.index, edited, outcome.log_fixes));
         }
         report.images.push(outcome.report);
@@ -108,6 +116,7 @@ pub fn process_wim(
             total: p.bytes_total,
         })
     };
+    let read_times = wim.read_times();
     let stats = wim
         .commit(
             &CommitOptions {
@@ -118,13 +127,36 @@ pub fn process_wim(
         )
         .map_err(wim_error)?;
     report.written = true;
-    // Appending writes the new data after the old; a rebuild writes the whole file.
-    report.bytes_written = if stats.rebuilt {
+    report.bytes_written = if stats.native {
+        stats.bytes_written
+    } else if stats.rebuilt {
         stats.new_size
     } else {
         stats.new_size.saturating_sub(stats.old_size)
     };
+    report.wim_commit = Some(commit_report(&stats, &read_times, &edit_times));
     Ok(())
+}
+
+/// The commit's figures for the report.
+fn commit_report(
+    stats: &wim::CommitStats,
+    read: &wim::ReadTimes,
+    edit: &crate::edit::EditTimes,
+) -> WimCommitReport {
+    let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    WimCommitReport {
+        writer: if stats.native { "native" } else { "wimlib" }.to_string(),
+        chunks_reused: stats.chunks_reused,
+        chunks_compressed: stats.chunks_compressed,
+        read_and_decompress_ms: ms(read.read_and_decompress),
+        edit_ms: ms(edit.edit),
+        read_back_ms: ms(edit.read_back),
+        compare_and_compress_ms: ms(stats.times.compare_and_compress),
+        write_ms: ms(stats.times.write),
+        integrity_ms: ms(stats.times.integrity),
+        fsync_ms: ms(stats.times.fsync),
+    }
 }
 
 /// The SOFTWARE hive of image `index` and its logs (absent logs are `None`).
