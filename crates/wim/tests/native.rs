@@ -612,3 +612,41 @@ fn corrupt_structures_are_refused_with_offsets() {
         assert_eq!(std::fs::read(&p).unwrap(), bad, "{what}: file changed");
     }
 }
+
+#[test]
+fn an_undercounted_shared_blob_is_never_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = build(dir.path(), "u.wim", 2, &["--compress=LZX"], false);
+    // Make the shared hive's count wrong (1 instead of 2), as a careless writer could.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let h = Header::parse(&bytes).unwrap();
+    let old = Wim::open(&path)
+        .unwrap()
+        .file_metadata(1, SOFTWARE_HIVE_PATH)
+        .unwrap()
+        .sha1;
+    let i = blob_entries(&path)
+        .iter()
+        .position(|e| e.hash == old)
+        .unwrap();
+    let at = h.blob_table.offset as usize + i * blob_table::ENTRY_SIZE + 26;
+    bytes[at..at + 4].copy_from_slice(&1u32.to_le_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let new = small_edit(&test_hive());
+    let mut w = Wim::open_for_update(&path).unwrap();
+    w.replace_file(1, SOFTWARE_HIVE_PATH, &new).unwrap();
+    w.commit(&CommitOptions::default(), None).unwrap();
+    let w = Wim::open(&path).unwrap();
+    assert_eq!(w.read_file(2, SOFTWARE_HIVE_PATH).unwrap(), test_hive());
+    assert_eq!(w.read_file(1, SOFTWARE_HIVE_PATH).unwrap(), new);
+    let entry = blob_entries(&path)
+        .into_iter()
+        .find(|e| e.hash == old)
+        .unwrap();
+    assert_eq!(
+        entry.ref_count, 1,
+        "kept, with the count of the entries that use it"
+    );
+    let v = imagex(&["verify", path.to_str().unwrap()]);
+    assert!(v.contains("successfully verified"), "{v}");
+}

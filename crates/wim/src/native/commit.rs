@@ -72,6 +72,23 @@ fn plan(w: &NativeWim) -> Result<Plan> {
     let mut pieces = Vec::new();
     let mut table: Vec<(BlobEntry, Source)> = Vec::new();
     let part_number = w.header.part_number;
+    // Blobs whose count falls to zero are dropped only if no entry of any image still uses
+    // them.
+    let falling: std::collections::HashSet<[u8; 20]> = w
+        .blobs
+        .iter()
+        .filter(|e| !e.is_metadata())
+        .filter(|e| {
+            let d = w.ref_delta.get(&e.hash).copied().unwrap_or(0);
+            d < 0 && i64::from(e.ref_count) + d <= 0
+        })
+        .map(|e| e.hash)
+        .collect();
+    let still_used = if falling.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        w.count_references(&falling)?
+    };
     for (i, e) in w.blobs.iter().enumerate() {
         if let Some(img) = w.metadata_entries.iter().position(|&m| m == i) {
             let index = img as u32 + 1;
@@ -97,11 +114,14 @@ fn plan(w: &NativeWim) -> Result<Plan> {
         let mut entry = *e;
         if delta != 0 {
             let count = i64::from(e.ref_count) + delta;
-            if count == 0 {
-                continue;
+            if count <= 0 {
+                match still_used.get(&e.hash) {
+                    None | Some(0) => continue,
+                    Some(&n) => entry.ref_count = n,
+                }
+            } else {
+                entry.ref_count = u32::try_from(count).unwrap_or(u32::MAX);
             }
-            // A count the old writer got wrong never drops a blob that may still be in use.
-            entry.ref_count = u32::try_from(count.max(1)).unwrap_or(u32::MAX);
         }
         table.push((entry, Source::Old));
     }
@@ -299,6 +319,7 @@ pub fn commit(
         return Ok(stats);
     }
     let _lock = lock::exclusive(&w.file, &w.path)?;
+    sweep_stale(&w.path);
     let now_header = read_header(&w.path, &w.file)?;
     let now_len = w.file.metadata().map_err(|e| io_error(&w.path, e))?.len();
     if now_header.raw != w.header.raw || now_len != w.file_len {
@@ -496,7 +517,6 @@ fn rebuild(
     progress: Option<&mut dyn FnMut(Progress)>,
     stats: &mut CommitStats,
 ) -> Result<()> {
-    sweep_stale(&w.path);
     let tmp = temp_path(&w.path);
     let result = (|| -> Result<u64> {
         let file = std::fs::OpenOptions::new()

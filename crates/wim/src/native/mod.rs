@@ -586,6 +586,31 @@ impl NativeWim {
         Ok(())
     }
 
+    /// How many directory entry streams, over every image as it now stands, refer to each of
+    /// `hashes` (the check made before a blob whose count reaches zero is dropped, so that a
+    /// count the old writer got wrong never loses data still in use).
+    pub(crate) fn count_references(
+        &self,
+        hashes: &std::collections::HashSet<[u8; 20]>,
+    ) -> Result<HashMap<[u8; 20], u32>> {
+        let mut counts = HashMap::new();
+        for index in 1..=self.header.image_count {
+            let meta = self.current_metadata(index)?;
+            let sd = security::parse(&meta).map_err(|e| self.metadata_error(index, e))?;
+            let root =
+                dentry::root(&meta, sd.total_length).map_err(|e| self.metadata_error(index, e))?;
+            dentry::walk(&meta, &root, &mut |d| {
+                for s in &d.streams {
+                    if hashes.contains(&s.hash) {
+                        *counts.entry(s.hash).or_insert(0u32) += 1;
+                    }
+                }
+            })
+            .map_err(|e| self.metadata_error(index, e))?;
+        }
+        Ok(counts)
+    }
+
     /// Read timings so far.
     pub(crate) fn read_times(&self) -> ReadTimes {
         self.times.lock().map(|t| t.clone()).unwrap_or_default()
