@@ -97,7 +97,10 @@ impl FreeIndex {
             let cat = BINS_START + c as usize;
             let raw = le_u32(bin, (c - pos) as usize).unwrap_or(0) as i32;
             let csize = raw.unsigned_abs();
-            if csize < 8 || csize % 8 != 0 || u64::from(c) + u64::from(csize) > u64::from(end) {
+            if csize < 8
+                || !csize.is_multiple_of(8)
+                || u64::from(c) + u64::from(csize) > u64::from(end)
+            {
                 return Err(Error::corrupt(
                     cat as u64,
                     format!("cell size {raw} is invalid or crosses the end of its hbin"),

@@ -90,7 +90,7 @@ pub(crate) fn parse_with_len(bytes: &[u8], file_len: usize) -> Result<BaseBlock>
         ));
     }
     let bins_size = field(bytes, BINS_SIZE);
-    if bins_size == 0 || bins_size % 4096 != 0 || bins_size > 0x7FFF_F000 {
+    if bins_size == 0 || !bins_size.is_multiple_of(4096) || bins_size > 0x7FFF_F000 {
         return Err(Error::corrupt(
             BINS_SIZE as u64,
             format!("hive bins data size {bins_size:#x} is not a positive multiple of 4096"),
@@ -106,7 +106,7 @@ pub(crate) fn parse_with_len(bytes: &[u8], file_len: usize) -> Result<BaseBlock>
         });
     }
     let root = field(bytes, ROOT_CELL);
-    if root % 8 != 0 || root < 32 || root >= bins_size {
+    if !root.is_multiple_of(8) || root < 32 || root >= bins_size {
         return Err(Error::BadCell {
             offset: ROOT_CELL as u64,
             cell: root,

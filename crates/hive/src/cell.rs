@@ -141,7 +141,7 @@ pub(crate) fn allocated(bytes: &Image, bins_size: u32, off: u32, referrer: u64) 
     if off == NIL {
         return Err(bad("reference to no cell where one is required"));
     }
-    if off % 8 != 0 {
+    if !off.is_multiple_of(8) {
         return Err(bad("misaligned cell offset (cells are 8-byte aligned)"));
     }
     if off < 32 || u64::from(off) + 8 > u64::from(bins_size) {
@@ -155,7 +155,7 @@ pub(crate) fn allocated(bytes: &Image, bins_size: u32, off: u32, referrer: u64) 
         return Err(bad("reference to a free (unallocated) cell"));
     }
     let size = raw.unsigned_abs();
-    if size < 8 || size % 8 != 0 {
+    if size < 8 || !size.is_multiple_of(8) {
         return Err(Error::Corrupt {
             offset: file_off(off),
             what: format!("allocated cell size {size} is not a multiple of 8 (at least 8)"),

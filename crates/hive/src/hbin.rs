@@ -31,7 +31,10 @@ pub(crate) fn size_of(h: &[u8], pos: u32, bins_size: u32) -> Result<u32> {
             format!("hbin says it is at offset {rel:#x}, found at {pos:#x}"),
         ));
     }
-    if size < UNIT || size % UNIT != 0 || u64::from(pos) + u64::from(size) > u64::from(bins_size) {
+    if size < UNIT
+        || !size.is_multiple_of(UNIT)
+        || u64::from(pos) + u64::from(size) > u64::from(bins_size)
+    {
         return Err(Error::corrupt(
             at as u64 + 8,
             format!("hbin size {size:#x} is not a multiple of 4096 inside the hive bins data"),

@@ -211,7 +211,7 @@ fn parse_entry(log: &[u8], at: usize) -> Option<(LogEntry, usize)> {
     }
     let size = le_u32(log, at + 4)? as usize;
     let end = at.checked_add(size)?;
-    if size < ENTRY_HEADER_LEN || size % LOG_SECTOR_LEN != 0 || end > log.len() {
+    if size < ENTRY_HEADER_LEN || !size.is_multiple_of(LOG_SECTOR_LEN) || end > log.len() {
         return None;
     }
     let entry = log.get(at..end)?;
@@ -667,7 +667,7 @@ fn replay_old(
     for (i, bytes, c) in logs {
         if let LogContent::Old(lb) = c {
             if lb.timestamp == bb.timestamp
-                && chosen.map_or(true, |(_, _, b)| lb.primary_seq > b.primary_seq)
+                && chosen.is_none_or(|(_, _, b)| lb.primary_seq > b.primary_seq)
             {
                 chosen = Some((*i, *bytes, lb));
             }
@@ -760,7 +760,7 @@ fn check_bins(out: &[u8]) -> Result<(), LogError> {
         let len = le_u32(out, file_at + 8).unwrap_or(0) as usize;
         if off != at
             || len < HBIN_ALIGN as usize
-            || len % HBIN_ALIGN as usize != 0
+            || !len.is_multiple_of(HBIN_ALIGN as usize)
             || at + len > size
         {
             return Err(bad(format!(

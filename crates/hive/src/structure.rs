@@ -96,7 +96,7 @@ impl Collector {
             let raw = le_u32(bin, at).unwrap_or(0) as i32;
             let size = raw.unsigned_abs() as usize;
             let off = pos + at as u32;
-            if size < 8 || size % 8 != 0 || at + size > bin.len() {
+            if size < 8 || !size.is_multiple_of(8) || at + size > bin.len() {
                 self.damage = Some(Error::corrupt(
                     BINS_START as u64 + u64::from(off),
                     format!("cell size {raw} does not fit its hbin"),

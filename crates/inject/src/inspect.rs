@@ -149,7 +149,7 @@ fn verify_inner(bytes: &[u8], expected: &[Expected]) -> Result<Vec<CertEntry>, S
                         entry.subject = cert.info().subject.clone();
                         entry.not_after = rfc3339(cert.info().not_after);
                         let same_tp = cert.thumbprint().to_string() == want.thumbprint;
-                        let same_der = want.der.as_deref().map_or(true, |d| d == cert.der());
+                        let same_der = want.der.as_deref().is_none_or(|d| d == cert.der());
                         if same_tp && same_der {
                             entry.action = Action::Verified;
                         } else {

@@ -109,7 +109,7 @@ fn escape(s: &str) -> String {
 /// The text of REG_SZ data that reads back to exactly the same bytes as a `"..."` string: valid
 /// UTF-16LE, one terminating NUL and no other, no control characters.
 fn plain_string(data: &[u8]) -> Option<String> {
-    if data.len() < 2 || data.len() % 2 != 0 {
+    if data.len() < 2 || !data.len().is_multiple_of(2) {
         return None;
     }
     let units: Vec<u16> = data

@@ -125,7 +125,7 @@ fn check_appended(f: &Footprint) -> Result<(), String> {
         if &bin[..4.min(bin.len())] != b"hbin"
             || self_offset + BASE != at
             || size < 4096
-            || size % 4096 != 0
+            || !size.is_multiple_of(4096)
             || size > bin.len()
         {
             return Err(format!("the hbin appended at {at:#x} has a bad header"));
@@ -143,7 +143,7 @@ fn cells_tile(bin: &[u8], at: usize) -> Result<(), String> {
     while pos < bin.len() {
         let raw = le_u32(bin, pos).unwrap_or(0) as i32;
         let size = raw.unsigned_abs() as usize;
-        if size == 0 || size % 8 != 0 || pos + size > bin.len() {
+        if size == 0 || !size.is_multiple_of(8) || pos + size > bin.len() {
             return Err(format!(
                 "after the edit, the cell at {:#x} (in the hbin at {at:#x}) has size {raw}: \
                  the hbin's cells no longer tile it",

@@ -39,7 +39,7 @@ impl BlobEntry {
 /// Parses a whole (uncompressed) blob table. `file_offset` is where the table lies in the
 /// file, for error offsets.
 pub fn parse(b: &[u8], file_offset: u64) -> Result<Vec<BlobEntry>, FormatError> {
-    if b.len() % ENTRY_SIZE != 0 {
+    if !b.len().is_multiple_of(ENTRY_SIZE) {
         return Err(FormatError::new(
             file_offset,
             format!(

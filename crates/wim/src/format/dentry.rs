@@ -144,7 +144,7 @@ pub fn read(buf: &[u8], offset: usize) -> Result<Option<Dentry>, FormatError> {
     let extra = le_u16(buf, offset + 96).unwrap_or(0);
     let short_nbytes = le_u16(buf, offset + 98).unwrap_or(0) as usize;
     let name_nbytes = le_u16(buf, offset + 100).unwrap_or(0) as usize;
-    if short_nbytes % 2 != 0 || name_nbytes % 2 != 0 {
+    if !short_nbytes.is_multiple_of(2) || !name_nbytes.is_multiple_of(2) {
         return Err(bad(offset + 98, "odd UTF-16 name length"));
     }
     let mut need = DENTRY_SIZE as usize;
@@ -175,7 +175,7 @@ pub fn read(buf: &[u8], offset: usize) -> Result<Option<Dentry>, FormatError> {
             return Err(bad(at, "stream entry length out of bounds"));
         }
         let nbytes = le_u16(buf, at + 36).unwrap_or(0) as usize;
-        if nbytes % 2 != 0 || STREAM_ENTRY_SIZE + nbytes as u64 > slen {
+        if !nbytes.is_multiple_of(2) || STREAM_ENTRY_SIZE + nbytes as u64 > slen {
             return Err(bad(at + 36, "bad stream name length"));
         }
         streams.push(Stream {

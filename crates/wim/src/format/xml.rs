@@ -55,7 +55,7 @@ impl XmlData {
                 text: String::new(),
             });
         }
-        if b.len() % 2 != 0 {
+        if !b.len().is_multiple_of(2) {
             return Err(FormatError::new(at, "XML data has an odd number of bytes"));
         }
         let bom = b.starts_with(&[0xff, 0xfe]);

@@ -1,0 +1,40 @@
+//! Opens a WIM natively and reads through every structure: header, blob table, XML, each
+//! image's metadata resource (security data and directory entries) and a file's chunk table
+//! and chunks. Must never panic and never allocate more than the input justifies. Headers the
+//! native path hands to wimlib (solid, pipable, split) are skipped: this fuzzes our parsers.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use wim::format::header::{Codec, Header, VERSION_SOLID};
+use wim::{Backend, Wim, SOFTWARE_HIVE_PATH};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(h) = Header::parse(data) else {
+        return;
+    };
+    if h.is_pipable()
+        || h.total_parts != 1
+        || h.part_number != 1
+        || h.version == VERSION_SOLID
+        || !matches!(h.codec(), Ok(Codec::None | Codec::Xpress | Codec::Lzx))
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.wim");
+    std::fs::write(&path, data).unwrap();
+    let Ok(wim) = Wim::open(&path) else {
+        return;
+    };
+    assert_eq!(wim.backend(), Backend::Native);
+    let info = wim.info();
+    let images = wim.images();
+    assert_eq!(images.len() as u32, info.image_count);
+    for image in images.iter().take(4) {
+        for file in [SOFTWARE_HIVE_PATH, "Windows/System32/config/SOFTWARE.LOG1", "a", "x/y"] {
+            let _ = wim.file_metadata(image.index, file);
+            let _ = wim.read_file(image.index, file);
+        }
+        let _ = wim.image_property(image.index, c"WINDOWS/VERSION/BUILD");
+    }
+});
