@@ -26,7 +26,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(wim) = Wim::open(&path) else {
         return;
     };
-    assert_eq!(wim.backend(), Backend::Native);
+    // Solid blob entries behind a non-solid header go to wimlib too.
+    if wim.backend() != Backend::Native {
+        return;
+    }
     let info = wim.info();
     let images = wim.images();
     assert_eq!(images.len() as u32, info.image_count);

@@ -84,6 +84,12 @@ impl Wim {
         };
         let header = native::read_header(path, &file)?;
         let lib = |reason: &str| -> Result<Wim> {
+            let file = File::open(path).map_err(|e| Error::Io {
+                path: path.to_path_buf(),
+                source: e,
+            })?;
+            let header = native::read_header(path, &file)?;
+            native::check_xml_for_wimlib(path, &file, &header)?;
             let w = if writable {
                 LibWim::open_for_update(path)?
             } else {
@@ -205,7 +211,10 @@ impl Wim {
     /// Checks the whole WIM with wimlib (`wimlib_verify_wim`): every blob's data and hash.
     pub fn verify(&self) -> Result<()> {
         match &self.inner {
-            Inner::Native(w) => LibWim::open(&w.path)?.verify(),
+            Inner::Native(w) => {
+                native::check_xml_for_wimlib(&w.path, &w.file, &w.header)?;
+                LibWim::open(&w.path)?.verify()
+            }
             Inner::Lib(w, _) => w.verify(),
         }
     }

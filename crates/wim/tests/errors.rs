@@ -361,3 +361,17 @@ mod libc_statvfs {
         }
     }
 }
+
+/// Found by the `wim_open_read` fuzz target: a blob entry marked solid sends the file to wimlib,
+/// and its XML names one image index twice, on which wimlib 1.14.4 frees memory twice. The file
+/// is refused before wimlib sees it, with the XML's offset.
+#[test]
+fn duplicate_image_index_never_reaches_wimlib() {
+    let path = testdata().join("wim/duplicate-image-index-solid.wim");
+    match Wim::open(&path) {
+        Err(e @ Error::Malformed { .. }) => {
+            assert!(e.to_string().contains("IMAGE element"), "{e}")
+        }
+        other => panic!("expected Malformed, got {other:?}"),
+    }
+}

@@ -144,6 +144,29 @@ impl XmlData {
         Some(cur.text().unwrap_or("").to_string())
     }
 
+    /// True when the document has exactly one `IMAGE` element per index 1..=n (n the number
+    /// of `IMAGE` elements), as wimlib requires. An empty document has none.
+    pub fn image_indices_are_exact(&self) -> bool {
+        let Ok(Some(doc)) = self.parse(0) else {
+            return self.parse(0).is_ok();
+        };
+        let indices: Vec<Option<u32>> = doc
+            .root_element()
+            .children()
+            .filter(|n| n.is_element() && n.tag_name().name() == "IMAGE")
+            .map(|n| n.attribute("INDEX").and_then(|v| v.trim().parse().ok()))
+            .collect();
+        let n = indices.len() as u32;
+        let mut seen = vec![false; indices.len()];
+        indices.iter().all(|i| match i {
+            Some(i) if (1..=n).contains(i) && !seen[*i as usize - 1] => {
+                seen[*i as usize - 1] = true;
+                true
+            }
+            _ => false,
+        })
+    }
+
     /// The current text of `field`, if the document has it.
     pub fn get(&self, field: &Field) -> Option<String> {
         let (start, end) = self.locate(field)?;
