@@ -50,6 +50,17 @@ pub fn edit_key(ops: &[u8; 32], hive: &[u8]) -> EditKey {
     hasher.finalize().into()
 }
 
+/// The cache key of a hive whose content has the verified SHA-1 `sha1` (a WIM's blob hash),
+/// edited by the operations whose digest is `ops`. Kept apart from [`edit_key`]'s keys by a
+/// prefix, so the two kinds never collide.
+pub fn edit_key_by_sha1(ops: &[u8; 32], sha1: &[u8; 20]) -> EditKey {
+    let mut hasher = Sha256::new();
+    hasher.update(b"wim-blob-sha1:");
+    hasher.update(ops);
+    hasher.update(sha1);
+    hasher.finalize().into()
+}
+
 impl EditCache {
     /// A cache that retains at most `budget` bytes of edited hives.
     pub fn with_budget(budget: u64) -> EditCache {
@@ -139,7 +150,7 @@ mod tests {
     fn edited(size: usize) -> Edited {
         Edited {
             entries: Vec::new(),
-            new_bytes: Some(vec![7; size]),
+            new_bytes: Some(Arc::new(vec![7; size])),
             times: Default::default(),
         }
     }
@@ -155,7 +166,7 @@ mod tests {
                     Ok(edited(60))
                 })
                 .unwrap();
-            assert_eq!(result.new_bytes.as_ref().map(Vec::len), Some(60));
+            assert_eq!(result.new_bytes.as_ref().map(|b| b.len()), Some(60));
             assert_eq!(reused, round > 0);
         }
         assert_eq!(runs, 1);
@@ -173,7 +184,7 @@ mod tests {
                     Ok(edited(60))
                 })
                 .unwrap();
-            assert_eq!(result.new_bytes.as_ref().map(Vec::len), Some(60));
+            assert_eq!(result.new_bytes.as_ref().map(|b| b.len()), Some(60));
             assert!(!reused);
         }
         assert_eq!(runs, 2, "not retained: the second image edits again");

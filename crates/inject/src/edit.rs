@@ -59,7 +59,7 @@ pub struct Edited {
     /// One entry per operation, in order.
     pub entries: Vec<CertEntry>,
     /// The new hive, checked by nt-hive; `None` when nothing changed.
-    pub new_bytes: Option<Vec<u8>>,
+    pub new_bytes: Option<std::sync::Arc<Vec<u8>>>,
     /// Where the time went.
     pub times: EditTimes,
 }
@@ -117,14 +117,19 @@ fn hive_error(label: &Path) -> impl Fn(hive::Error) -> Error + '_ {
 
 /// Applies `ops` to the hive `bytes` (named `label` in errors) and checks the result, the
 /// whole image included (it is in memory anyway).
-pub fn edit(bytes: Vec<u8>, ops: &[HiveOp], label: &Path) -> Result<Edited, Error> {
+pub fn edit(
+    before: std::sync::Arc<Vec<u8>>,
+    ops: &[HiveOp],
+    label: &Path,
+) -> Result<Edited, Error> {
     let start = std::time::Instant::now();
-    let before = bytes.clone();
-    let mut hive = Hive::from_bytes(bytes).map_err(hive_error(label))?;
+    let mut hive = Hive::from_bytes(before.as_ref().clone()).map_err(hive_error(label))?;
     check_structure(&hive, label)?;
     let (entries, new_head, read_back) = apply(&mut hive, ops, Some(&before), label)?;
     let new_bytes = match new_head {
-        Some(_) => Some(hive.into_bytes().map_err(hive_error(label))?),
+        Some(_) => Some(std::sync::Arc::new(
+            hive.into_bytes().map_err(hive_error(label))?,
+        )),
         None => None,
     };
     let times = EditTimes {

@@ -41,8 +41,9 @@ pub struct Work<'a> {
 
 /// A primary hive as a target gives it.
 pub enum Primary {
-    /// Read whole into memory.
-    Bytes(Vec<u8>),
+    /// Read whole into memory (shared with the source when it keeps a copy: a WIM's reader
+    /// keeps the data it read to compare chunks at commit).
+    Bytes(Arc<Vec<u8>>),
     /// A hive file to edit in place, read as the edit needs it.
     File {
         /// The file (symbolic links resolved).
@@ -68,6 +69,9 @@ pub struct HiveInput {
     pub primary: Primary,
     /// `.LOG1` and `.LOG2` contents, where present.
     pub logs: [Option<Vec<u8>>; 2],
+    /// A verified SHA-1 of the primary's bytes when the source already has one (a WIM's blob
+    /// hash): the edit cache keys on it instead of hashing the hive again.
+    pub content_sha1: Option<[u8; 20]>,
 }
 
 /// What processing one hive produced, for the target to commit.
@@ -116,7 +120,11 @@ fn run(
         Some(reason) => replay(work, input, label, reason, &mut outcome.report)?,
     };
     let report = &mut outcome.report;
-    let HiveInput { primary, logs } = input;
+    let HiveInput {
+        primary,
+        logs,
+        content_sha1,
+    } = input;
     let hive_error = |detail| Error::Hive {
         path: label.to_path_buf(),
         detail,
@@ -126,7 +134,7 @@ fn run(
             let bytes = match primary {
                 Primary::Bytes(bytes) => bytes,
                 Primary::File { path, .. } => {
-                    std::fs::read(&path).map_err(|source| Error::Io { path, source })?
+                    Arc::new(std::fs::read(&path).map_err(|source| Error::Io { path, source })?)
                 }
             };
             report.certificates = match work.operation {
@@ -136,7 +144,10 @@ fn run(
             .map_err(hive_error)?;
         }
         (Operation::Add | Operation::Remove, Primary::Bytes(primary)) => {
-            let key = edit_key(&work.ops_digest, &primary);
+            let key = match content_sha1 {
+                Some(sha1) => crate::cache::edit_key_by_sha1(&work.ops_digest, &sha1),
+                None => edit_key(&work.ops_digest, &primary),
+            };
             let ops = work.ops;
             let (edited, reused) = work
                 .cache
@@ -188,11 +199,15 @@ fn replay(
         ));
         return Ok(input);
     }
-    let HiveInput { primary, logs } = input;
+    let HiveInput {
+        primary,
+        logs,
+        content_sha1,
+    } = input;
     let bytes = match primary {
         Primary::Bytes(bytes) => bytes,
         Primary::File { path, .. } => {
-            std::fs::read(&path).map_err(|source| Error::Io { path, source })?
+            Arc::new(std::fs::read(&path).map_err(|source| Error::Io { path, source })?)
         }
     };
     let recovered = hive::log::recover(&bytes, logs[0].as_deref(), logs[1].as_deref());
@@ -209,8 +224,10 @@ fn replay(
             ));
             report.replayed = recovered.applied;
             Ok(HiveInput {
-                primary: Primary::Bytes(recovered.bytes),
+                primary: Primary::Bytes(Arc::new(recovered.bytes)),
                 logs,
+                // The replayed bytes are not the stored ones.
+                content_sha1: None,
             })
         }
         outcome => {
@@ -228,6 +245,7 @@ fn replay(
             Ok(HiveInput {
                 primary: Primary::Bytes(bytes),
                 logs,
+                content_sha1,
             })
         }
     }

@@ -101,7 +101,7 @@ fn process_file(
     } else {
         let bytes = read(hive)?;
         let as_read = FileState::of(&file, &bytes)?;
-        (Primary::Bytes(bytes), as_read)
+        (Primary::Bytes(std::sync::Arc::new(bytes)), as_read)
     };
     let mut logs = [None, None];
     for (slot, path) in logs.iter_mut().zip(&log_paths) {
@@ -111,7 +111,11 @@ fn process_file(
     }
     let outcome = process_hive(
         work,
-        HiveInput { primary, logs },
+        HiveInput {
+            primary,
+            logs,
+            content_sha1: None,
+        },
         hive,
         ImageReport::default(),
     );

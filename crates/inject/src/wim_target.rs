@@ -96,7 +96,7 @@ pub fn process_wim(
         let Some(bytes) = &edited.new_bytes else {
             continue;
         };
-        wim.replace_file(*index, software, bytes)
+        wim.replace_file_shared(*index, software, std::sync::Arc::clone(bytes))
             .map_err(wim_error)?;
         for (fix, suffix) in log_fixes.iter().zip(LOG_SUFFIXES) {
             if *fix == LogFix::Truncate {
@@ -161,7 +161,7 @@ fn commit_report(
 
 /// The SOFTWARE hive of image `index` and its logs (absent logs are `None`).
 fn read_image_hive(wim: &Wim, index: u32, software: &str) -> Result<HiveInput, wim::Error> {
-    let primary = wim.read_file(index, software)?;
+    let primary = wim.read_file_shared(index, software)?;
     let mut logs = [None, None];
     for (slot, suffix) in logs.iter_mut().zip(LOG_SUFFIXES) {
         match wim.read_file(index, &format!("{software}{suffix}")) {
@@ -170,8 +170,11 @@ fn read_image_hive(wim: &Wim, index: u32, software: &str) -> Result<HiveInput, w
             Err(e) => return Err(e),
         }
     }
+    // read_file checked the data against this hash.
+    let content_sha1 = wim.file_metadata(index, software).ok().map(|m| m.sha1);
     Ok(HiveInput {
         primary: Primary::Bytes(primary),
         logs,
+        content_sha1,
     })
 }

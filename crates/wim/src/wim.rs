@@ -183,6 +183,28 @@ impl Wim {
         }
     }
 
+    /// [`Wim::read_file`] without a copy: the native reader hands out the data it keeps (it
+    /// compares chunks with it at commit).
+    pub fn read_file_shared(&self, index: u32, path: &str) -> Result<std::sync::Arc<Vec<u8>>> {
+        match &self.inner {
+            Inner::Native(w) => w.read_file_shared(index, path),
+            Inner::Lib(w, _) => w.read_file(index, path).map(std::sync::Arc::new),
+        }
+    }
+
+    /// [`Wim::replace_file`] taking shared contents, kept without a copy until the commit.
+    pub fn replace_file_shared(
+        &mut self,
+        index: u32,
+        path: &str,
+        contents: std::sync::Arc<Vec<u8>>,
+    ) -> Result<()> {
+        match &mut self.inner {
+            Inner::Native(w) => w.replace_file_arc(index, path, contents),
+            Inner::Lib(w, _) => w.replace_file(index, path, &contents),
+        }
+    }
+
     /// Stages new contents for a regular file of an image; nothing is written until
     /// [`Wim::commit`]. Natively, only the file's stream hash changes in the image's metadata.
     pub fn replace_file(&mut self, index: u32, path: &str, contents: &[u8]) -> Result<()> {

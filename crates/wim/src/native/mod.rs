@@ -306,7 +306,7 @@ impl NativeWim {
     /// Reads and checks one blob.
     fn read_blob_entry(&self, entry: &BlobEntry) -> Result<Vec<u8>> {
         let start = std::time::Instant::now();
-        let data = resource::read_resource(
+        let (data, hash) = resource::read_resource_hashed(
             &self.file,
             self.file_len,
             &entry.resource,
@@ -314,7 +314,7 @@ impl NativeWim {
             self.chunk_size,
         )
         .map_err(|e| read_error(&self.path, e))?;
-        if sha1(&data) != entry.hash {
+        if hash != entry.hash {
             return Err(Error::Malformed {
                 path: self.path.clone(),
                 offset: entry.resource.offset,
@@ -399,10 +399,15 @@ impl NativeWim {
 
     /// Reads a file's contents into memory.
     pub(crate) fn read_file(&self, index: u32, file: &str) -> Result<Vec<u8>> {
+        Ok(self.read_file_shared(index, file)?.as_ref().clone())
+    }
+
+    /// Reads a file's contents, shared with the reader's own copy.
+    pub(crate) fn read_file_shared(&self, index: u32, file: &str) -> Result<Arc<Vec<u8>>> {
         let meta = self.current_metadata(index)?;
         let (d, stream) = self.regular_file(index, &meta, file)?;
         let hash = d.streams[stream].hash;
-        Ok(self.blob_data(index, file, &hash)?.as_ref().clone())
+        self.blob_data(index, file, &hash)
     }
 
     /// The data of blob `hash`, read once and kept.
@@ -521,6 +526,16 @@ impl NativeWim {
     /// Stages new contents for a regular file: only its data stream hash changes in the
     /// image's metadata (and in every hard link to it).
     pub(crate) fn replace_file(&mut self, index: u32, file: &str, contents: &[u8]) -> Result<()> {
+        self.replace_file_arc(index, file, Arc::new(contents.to_vec()))
+    }
+
+    /// [`NativeWim::replace_file`] with shared contents.
+    pub(crate) fn replace_file_arc(
+        &mut self,
+        index: u32,
+        file: &str,
+        contents: Arc<Vec<u8>>,
+    ) -> Result<()> {
         if !self.writable {
             return Err(Error::ReadOnly {
                 path: self.path.clone(),
@@ -533,7 +548,7 @@ impl NativeWim {
         let new = if contents.is_empty() {
             [0; 20]
         } else {
-            sha1(contents)
+            sha1(&contents)
         };
         if old == new {
             return Ok(());
@@ -571,7 +586,7 @@ impl NativeWim {
                 self.new_blobs.push((
                     new,
                     NewBlob {
-                        data: Arc::new(contents.to_vec()),
+                        data: contents.clone(),
                         base,
                     },
                 ));

@@ -6,6 +6,7 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 
 use rayon::prelude::*;
+use sha1::{Digest, Sha1};
 
 use crate::codec::{Compressor, Decompressor};
 use crate::format::chunks::{self, Chunk};
@@ -105,6 +106,26 @@ pub(crate) fn read_resource(
     decompress_all(&stored, codec, chunk_size, res.offset)
 }
 
+/// Reads and decompresses a resource whole, and gives the SHA-1 of the data, computed while
+/// the next batch of chunks decompresses.
+pub(crate) fn read_resource_hashed(
+    file: &File,
+    file_len: u64,
+    res: &ResourceHeader,
+    codec: Codec,
+    chunk_size: u32,
+) -> Result<(Vec<u8>, [u8; 20]), ReadError> {
+    if !res.is_compressed() || codec == Codec::None {
+        let data = read_resource(file, file_len, res, codec, chunk_size)?;
+        let hash = Sha1::digest(&data).into();
+        return Ok((data, hash));
+    }
+    let stored = read_stored(file, file_len, res, chunk_size)?;
+    let mut hasher = Sha1::new();
+    let data = decompress_batches(&stored, codec, chunk_size, res.offset, Some(&mut hasher))?;
+    Ok((data, hasher.finalize().into()))
+}
+
 /// Decompresses every chunk of `stored`, in parallel batches.
 pub(crate) fn decompress_all(
     stored: &StoredResource,
@@ -112,42 +133,66 @@ pub(crate) fn decompress_all(
     chunk_size: u32,
     at: u64,
 ) -> Result<Vec<u8>, ReadError> {
-    let mut out: Vec<u8> = Vec::new();
+    decompress_batches(stored, codec, chunk_size, at, None)
+}
+
+/// Decompresses every chunk of `stored` in parallel batches; with a hasher, each batch is
+/// hashed while the next one decompresses. Memory is reserved up front only as far as the
+/// stored size makes plausible (1024 times it), so a damaged size cannot claim more.
+fn decompress_batches(
+    stored: &StoredResource,
+    codec: Codec,
+    chunk_size: u32,
+    at: u64,
+    mut hasher: Option<&mut Sha1>,
+) -> Result<Vec<u8>, ReadError> {
+    let total: usize = stored.chunks.iter().map(|c| c.size as usize).sum();
+    let mut out: Vec<u8> = Vec::with_capacity(total.min(stored.bytes.len().saturating_mul(1024)));
+    let mut hashed = 0usize;
     for (b, batch) in stored.chunks.chunks(BATCH_CHUNKS).enumerate() {
         let start = out.len();
         let batch_len: usize = batch.iter().map(|c| c.size as usize).sum();
         out.resize(start + batch_len, 0);
+        let (done, rest) = out.split_at_mut(start);
+        let pending = &done[hashed..];
+        hashed = start;
         let mut slices = Vec::with_capacity(batch.len());
-        let mut rest = &mut out[start..];
+        let mut rest = rest;
         for c in batch {
             let (head, tail) = rest.split_at_mut(c.size as usize);
             slices.push(head);
             rest = tail;
         }
-        let failed = slices
-            .into_par_iter()
-            .zip(batch.par_iter())
-            .enumerate()
-            .map_init(
-                || Decompressor::new(codec, chunk_size),
-                |dec, (i, (dst, c))| {
-                    let src = &stored.bytes[c.stored_offset as usize
-                        ..(c.stored_offset + u64::from(c.stored_size)) as usize];
-                    let ok = if c.is_raw() {
-                        dst.copy_from_slice(src);
-                        true
-                    } else {
-                        dec.as_mut().is_some_and(|d| d.decompress(src, dst))
-                    };
-                    if ok {
-                        None
-                    } else {
-                        Some(b * BATCH_CHUNKS + i)
-                    }
-                },
-            )
-            .flatten()
-            .min();
+        let decompress = || {
+            slices
+                .into_par_iter()
+                .zip(batch.par_iter())
+                .enumerate()
+                .map_init(
+                    || Decompressor::new(codec, chunk_size),
+                    |dec, (i, (dst, c))| {
+                        let src = &stored.bytes[c.stored_offset as usize
+                            ..(c.stored_offset + u64::from(c.stored_size)) as usize];
+                        let ok = if c.is_raw() {
+                            dst.copy_from_slice(src);
+                            true
+                        } else {
+                            dec.as_mut().is_some_and(|d| d.decompress(src, dst))
+                        };
+                        if ok {
+                            None
+                        } else {
+                            Some(b * BATCH_CHUNKS + i)
+                        }
+                    },
+                )
+                .flatten()
+                .min()
+        };
+        let failed = match hasher.as_deref_mut() {
+            Some(h) => rayon::join(|| h.update(pending), decompress).1,
+            None => decompress(),
+        };
         if let Some(i) = failed {
             let c = stored.chunks[i];
             return Err(FormatError::new(
@@ -156,6 +201,9 @@ pub(crate) fn decompress_all(
             )
             .into());
         }
+    }
+    if let Some(h) = hasher {
+        h.update(&out[hashed..]);
     }
     Ok(out)
 }
