@@ -197,3 +197,37 @@ fn ntfs_captured_boot_wim_keeps_the_hive_entry() {
     assert_eq!(again["targets"][0]["written"], false);
     assert_eq!(std::fs::metadata(&wim).unwrap().len(), size);
 }
+
+/// A solid WIM is written through wimlib, and the report says what that costs.
+#[test]
+fn solid_wim_is_written_through_wimlib_with_a_warning() {
+    need("wimlib-imagex", "wimtools");
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let config = src.join("Windows/System32/config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::copy(testhive(), config.join("SOFTWARE")).unwrap();
+    let wim = tmp.path().join("solid.wim");
+    run(Command::new("wimlib-imagex")
+        .arg("capture")
+        .arg(&src)
+        .arg(&wim)
+        .arg("solid")
+        .arg("--solid"));
+    let root = cert("GTS_Root_R4.crt");
+    let report = report_of([
+        "--wim".as_ref(),
+        wim.as_os_str(),
+        "--cert".as_ref(),
+        root.as_os_str(),
+    ]);
+    let target = &report["targets"][0];
+    assert_eq!(target["written"], true);
+    assert_eq!(target["wim_commit"]["writer"], "wimlib");
+    let warnings = target["warnings"].to_string();
+    assert!(
+        warnings.contains("through wimlib") && warnings.contains("security descriptor"),
+        "{warnings}"
+    );
+    run(Command::new("wimlib-imagex").arg("verify").arg(&wim));
+}

@@ -92,16 +92,18 @@ pub fn process_wim(
     // Root may write a file whose permission bits say read-only; an admin who set them meant it.
     check_writable(path)?;
     as_read.check_unchanged(path)?;
+    // Every replacement of the commit is staged at once (the native writer hashes the new
+    // hives in parallel).
+    let mut replacements = Vec::new();
     for (index, edited, log_fixes) in &staged {
         let Some(bytes) = &edited.new_bytes else {
             continue;
         };
-        wim.replace_file_shared(*index, software, std::sync::Arc::clone(bytes))
-            .map_err(wim_error)?;
+        replacements.push((*index, software.to_string(), std::sync::Arc::clone(bytes)));
         for (fix, suffix) in log_fixes.iter().zip(LOG_SUFFIXES) {
             if *fix == LogFix::Truncate {
                 let log = format!("{software}{suffix}");
-                wim.replace_file(*index, &log, &[]).map_err(wim_error)?;
+                replacements.push((*index, log.clone(), std::sync::Arc::new(Vec::new())));
                 if let Some(image) = report.images.iter_mut().find(|i| i.index == Some(*index)) {
                     image
                         .warnings
@@ -110,6 +112,7 @@ pub fn process_wim(
             }
         }
     }
+    wim.replace_files_shared(replacements).map_err(wim_error)?;
     let mut on_progress = |p: wim::Progress| {
         emit(ProgressKind::Writing {
             done: p.bytes_done,

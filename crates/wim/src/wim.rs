@@ -205,6 +205,24 @@ impl Wim {
         }
     }
 
+    /// Stages several replacements at once, `(image, path, contents)`; natively the new
+    /// contents are hashed in parallel. Stops at the first error (what was staged before it
+    /// stays staged; nothing is written until [`Wim::commit`]).
+    pub fn replace_files_shared(
+        &mut self,
+        items: Vec<(u32, String, std::sync::Arc<Vec<u8>>)>,
+    ) -> Result<()> {
+        match &mut self.inner {
+            Inner::Native(w) => w.replace_files(items),
+            Inner::Lib(w, _) => {
+                for (index, path, contents) in items {
+                    w.replace_file(index, &path, &contents)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// Stages new contents for a regular file of an image; nothing is written until
     /// [`Wim::commit`]. Natively, only the file's stream hash changes in the image's metadata.
     pub fn replace_file(&mut self, index: u32, path: &str, contents: &[u8]) -> Result<()> {

@@ -229,13 +229,18 @@ fn integrity_table(
 ) -> std::io::Result<IntegrityTable> {
     let start = HEADER_SIZE as u64;
     let plan = IntegrityTable::plan(chunk_size, start, check_end, old.map(|(_, e)| e));
-    let mut hashes = Vec::with_capacity(plan.len());
-    for (i, (s, e, reusable)) in plan.into_iter().enumerate() {
-        match old.and_then(|(t, _)| t.hashes.get(i)).filter(|_| reusable) {
-            Some(h) => hashes.push(*h),
-            None => hashes.push(hash_range(file, s, e - s)?),
-        }
-    }
+    // The chunks are independent: the ones not reused are hashed in parallel.
+    use rayon::prelude::*;
+    let hashes = plan
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, (s, e, reusable))| {
+            match old.and_then(|(t, _)| t.hashes.get(i)).filter(|_| reusable) {
+                Some(h) => Ok(*h),
+                None => hash_range(file, s, e - s),
+            }
+        })
+        .collect::<std::io::Result<Vec<_>>>()?;
     Ok(IntegrityTable { chunk_size, hashes })
 }
 
@@ -350,6 +355,8 @@ fn header_resources(
     rebuilt: bool,
 ) -> [u8; HEADER_SIZE] {
     let mut h = w.header.clone();
+    // A flag a crashed writer left set: the state this header describes is complete.
+    h.flags &= !crate::format::header::FLAG_WRITE_IN_PROGRESS;
     h.blob_table = ResourceHeader {
         flags: (w.header.blob_table.flags | RES_METADATA) & !RES_COMPRESSED,
         ..bt

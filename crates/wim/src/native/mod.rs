@@ -536,6 +536,30 @@ impl NativeWim {
         file: &str,
         contents: Arc<Vec<u8>>,
     ) -> Result<()> {
+        self.replace_with_hash(index, file, contents, None)
+    }
+
+    /// Stages several replacements; the new contents are hashed in parallel first.
+    pub(crate) fn replace_files(&mut self, items: Vec<(u32, String, Arc<Vec<u8>>)>) -> Result<()> {
+        use rayon::prelude::*;
+        let hashes: Vec<[u8; 20]> = items
+            .par_iter()
+            .map(|(_, _, c)| if c.is_empty() { [0; 20] } else { sha1(c) })
+            .collect();
+        for ((index, file, contents), hash) in items.into_iter().zip(hashes) {
+            self.replace_with_hash(index, &file, contents, Some(hash))?;
+        }
+        Ok(())
+    }
+
+    /// Stages a replacement whose SHA-1 may already be known.
+    fn replace_with_hash(
+        &mut self,
+        index: u32,
+        file: &str,
+        contents: Arc<Vec<u8>>,
+        known_hash: Option<[u8; 20]>,
+    ) -> Result<()> {
         if !self.writable {
             return Err(Error::ReadOnly {
                 path: self.path.clone(),
@@ -545,10 +569,10 @@ impl NativeWim {
         let meta = self.current_metadata(index)?;
         let (d, stream) = self.regular_file(index, &meta, file)?;
         let old = d.streams[stream].hash;
-        let new = if contents.is_empty() {
-            [0; 20]
-        } else {
-            sha1(&contents)
+        let new = match known_hash {
+            Some(h) => h,
+            None if contents.is_empty() => [0; 20],
+            None => sha1(&contents),
         };
         if old == new {
             return Ok(());
