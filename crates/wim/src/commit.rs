@@ -62,3 +62,21 @@ pub struct CommitTimes {
     /// The fsyncs (and, for a rebuild, the rename's directory fsync excluded).
     pub fsync: Duration,
 }
+
+impl CommitStats {
+    /// The stats of a commit that wrote nothing to a file of `size` bytes.
+    pub fn nothing(size: u64, native: bool) -> CommitStats {
+        CommitStats {
+            images: Vec::new(),
+            rebuilt: false,
+            old_size: size,
+            new_size: size,
+            bytes_written: 0,
+            duration: Duration::ZERO,
+            chunks_reused: 0,
+            chunks_compressed: 0,
+            times: CommitTimes::default(),
+            native,
+        }
+    }
+}

@@ -176,6 +176,21 @@ pub enum Error {
     },
 }
 
+/// The error for a file that cannot be opened for writing: `ReadOnly` when permissions or a
+/// read-only mount say so, `Io` otherwise.
+pub(crate) fn read_only_or_io(path: &std::path::Path, e: std::io::Error) -> Error {
+    match e.raw_os_error() {
+        Some(libc::EACCES) | Some(libc::EPERM) | Some(libc::EROFS) => Error::ReadOnly {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        },
+        _ => Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        },
+    }
+}
+
 /// wimlib's message for an error code.
 pub(crate) fn wimlib_message(code: i32) -> String {
     // SAFETY: wimlib_get_error_string accepts any code and returns a pointer to a static,

@@ -105,16 +105,7 @@ impl LibWim {
     /// wimlib can update it (not split, not marked read-only).
     pub fn open_for_update(path: &Path) -> Result<LibWim> {
         if let Err(e) = std::fs::OpenOptions::new().write(true).open(path) {
-            return Err(match e.raw_os_error() {
-                Some(libc::EACCES) | Some(libc::EPERM) | Some(libc::EROFS) => Error::ReadOnly {
-                    path: path.to_path_buf(),
-                    message: e.to_string(),
-                },
-                _ => Error::Io {
-                    path: path.to_path_buf(),
-                    source: e,
-                },
-            });
+            return Err(crate::error::read_only_or_io(path, e));
         }
         let wim = match Self::open_with(path, true) {
             // wimlib reports a split WIM opened for writing as read-only; say what it is.

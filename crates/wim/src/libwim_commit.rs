@@ -4,7 +4,7 @@
 use std::any::Any;
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use wimlib_sys as sys;
 
@@ -84,18 +84,7 @@ impl LibWim {
         };
         let old_size = size_of(&self)?;
         if self.changed_images.is_empty() {
-            return Ok(CommitStats {
-                images: Vec::new(),
-                rebuilt: false,
-                old_size,
-                new_size: old_size,
-                bytes_written: 0,
-                duration: Duration::ZERO,
-                chunks_reused: 0,
-                chunks_compressed: 0,
-                times: CommitTimes::default(),
-                native: false,
-            });
+            return Ok(CommitStats::nothing(old_size, false));
         }
         let rebuilt = opts.rebuild || self.info.pipable;
         let mut flags = sys::WIMLIB_WRITE_FLAG_FSYNC;

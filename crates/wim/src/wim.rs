@@ -5,7 +5,7 @@ use std::fs::{File, OpenOptions};
 use std::path::Path;
 
 use crate::commit::{CommitOptions, CommitStats, Progress};
-use crate::error::{Error, Result};
+use crate::error::{read_only_or_io, Error, Result};
 use crate::info::{ImageInfo, WimInfo};
 use crate::libwim::LibWim;
 use crate::metadata::FileMetadata;
@@ -41,19 +41,6 @@ impl std::fmt::Debug for Wim {
             .field("path", &self.path())
             .field("backend", &self.backend())
             .finish()
-    }
-}
-
-fn read_only_or_io(path: &Path, e: std::io::Error) -> Error {
-    match e.raw_os_error() {
-        Some(libc::EACCES) | Some(libc::EPERM) | Some(libc::EROFS) => Error::ReadOnly {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        },
-        _ => Error::Io {
-            path: path.to_path_buf(),
-            source: e,
-        },
     }
 }
 

@@ -47,20 +47,6 @@ fn blob_entries(path: &Path) -> Vec<BlobEntry> {
     .unwrap()
 }
 
-/// `info` without the values a commit must change.
-fn info_stable(path: &Path) -> Vec<String> {
-    imagex(&["info", path.to_str().unwrap()])
-        .lines()
-        .filter(|l| {
-            !(l.starts_with("Size:")
-                || l.starts_with("Total Bytes:")
-                || l.starts_with("Last Modification Time:")
-                || l.starts_with("Path:"))
-        })
-        .map(String::from)
-        .collect()
-}
-
 /// The XML text with the values a commit may change blanked.
 fn xml_stable(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap();

@@ -19,7 +19,7 @@ use crate::format::blob_table::{self, BlobEntry};
 use crate::format::header::{Codec, ResourceHeader, HEADER_SIZE, RES_COMPRESSED, RES_METADATA};
 use crate::format::integrity::{IntegrityTable, DEFAULT_CHUNK_SIZE};
 use crate::format::xml::{format_part, Field};
-use crate::{CommitOptions, CommitStats, CommitTimes, Progress};
+use crate::{CommitOptions, CommitStats, Progress};
 
 /// Where a blob table entry's data comes from.
 enum Source {
@@ -310,15 +310,7 @@ pub fn commit(
     let old_size = w.file_len;
     let mut stats = CommitStats {
         images: w.changed_images.clone(),
-        rebuilt: false,
-        old_size,
-        new_size: old_size,
-        bytes_written: 0,
-        duration: Duration::ZERO,
-        chunks_reused: 0,
-        chunks_compressed: 0,
-        times: CommitTimes::default(),
-        native: true,
+        ..CommitStats::nothing(old_size, true)
     };
     if w.changed_images.is_empty() {
         return Ok(stats);
@@ -384,6 +376,46 @@ fn header_resources(
     h.to_bytes()
 }
 
+/// Writes a newly built resource; its blob table entry.
+fn put_piece(out: &mut Writer<'_, '_>, entry: &BlobEntry, built: &Built) -> Result<BlobEntry> {
+    let r = out.put(&built.bytes)?;
+    let mut e = *entry;
+    e.resource.offset = r.offset;
+    e.resource.size_in_wim = r.size_in_wim;
+    e.resource.flags = (entry.resource.flags & !RES_COMPRESSED) | built.flags;
+    Ok(e)
+}
+
+/// Writes the blob table, the XML and, if the WIM had one, the integrity table after the
+/// resources (an append reuses the old table's hashes of unchanged chunks; a rebuild hashes
+/// everything); the header to write last.
+fn put_tables(
+    w: &NativeWim,
+    out: &mut Writer<'_, '_>,
+    entries: &[BlobEntry],
+    rebuilt: bool,
+    stats: &mut CommitStats,
+) -> Result<[u8; HEADER_SIZE]> {
+    let bt = out.put(&blob_table::to_bytes(entries))?;
+    let xml_at = out.at;
+    let xml = out.put(&new_xml(w, xml_at))?;
+    let integrity = if w.header.integrity.is_zero() {
+        None
+    } else {
+        let t0 = Instant::now();
+        let old = old_integrity(w);
+        let chunk_size = old
+            .as_ref()
+            .map_or(DEFAULT_CHUNK_SIZE, |(t, _)| t.chunk_size);
+        let reuse = old.as_ref().filter(|_| !rebuilt).map(|(t, e)| (t, *e));
+        let t = integrity_table(out.file, bt.offset + bt.size_in_wim, chunk_size, reuse)
+            .map_err(|e| io_error(out.path, e))?;
+        stats.times.integrity = t0.elapsed();
+        Some(out.put(&t.to_bytes())?)
+    };
+    Ok(header_resources(w, entries, bt, xml, integrity, rebuilt))
+}
+
 fn append(
     w: &NativeWim,
     plan: &Plan,
@@ -409,34 +441,12 @@ fn append(
     let result = (|| -> Result<[u8; HEADER_SIZE]> {
         let mut entries = Vec::with_capacity(plan.table.len());
         for (entry, source) in &plan.table {
-            let mut e = *entry;
-            if let Source::Piece(p) = source {
-                let built = &plan.pieces[*p];
-                let r = out.put(&built.bytes)?;
-                e.resource.offset = r.offset;
-                e.resource.size_in_wim = r.size_in_wim;
-                e.resource.flags = (entry.resource.flags & !RES_COMPRESSED) | built.flags;
-            }
-            entries.push(e);
+            entries.push(match source {
+                Source::Piece(p) => put_piece(&mut out, entry, &plan.pieces[*p])?,
+                Source::Old => *entry,
+            });
         }
-        let bt = out.put(&blob_table::to_bytes(&entries))?;
-        let xml_at = out.at;
-        let xml = out.put(&new_xml(w, xml_at))?;
-        let integrity = if w.header.integrity.is_zero() {
-            None
-        } else {
-            let t0 = Instant::now();
-            let old = old_integrity(w);
-            let chunk_size = old
-                .as_ref()
-                .map_or(DEFAULT_CHUNK_SIZE, |(t, _)| t.chunk_size);
-            let reuse = old.as_ref().map(|(t, e)| (t, *e));
-            let t = integrity_table(&w.file, bt.offset + bt.size_in_wim, chunk_size, reuse)
-                .map_err(|e| io_error(&w.path, e))?;
-            stats.times.integrity = t0.elapsed();
-            Some(out.put(&t.to_bytes())?)
-        };
-        Ok(header_resources(w, &entries, bt, xml, integrity, false))
+        put_tables(w, &mut out, &entries, false, stats)
     })();
     let header = match result {
         Ok(h) => h,
@@ -558,17 +568,11 @@ fn rebuild(
         let write_start = Instant::now();
         let mut entries = Vec::with_capacity(plan.table.len());
         for (entry, source) in &plan.table {
-            let mut e = *entry;
-            match source {
-                Source::Piece(p) => {
-                    let built = &plan.pieces[*p];
-                    let r = out.put(&built.bytes)?;
-                    e.resource.offset = r.offset;
-                    e.resource.size_in_wim = r.size_in_wim;
-                    e.resource.flags = (entry.resource.flags & !RES_COMPRESSED) | built.flags;
-                }
+            let e = match source {
+                Source::Piece(p) => put_piece(&mut out, entry, &plan.pieces[*p])?,
                 Source::Old => {
-                    let offset = out.at;
+                    let mut e = *entry;
+                    e.resource.offset = out.at;
                     let mut done = 0;
                     while done < entry.resource.size_in_wim {
                         let n = (entry.resource.size_in_wim - done).min(8 << 20);
@@ -578,26 +582,15 @@ fn rebuild(
                         out.put(&bytes)?;
                         done += n;
                     }
-                    e.resource.offset = offset;
+                    e
                 }
-            }
+            };
             entries.push(e);
         }
-        let bt = out.put(&blob_table::to_bytes(&entries))?;
-        let xml_at = out.at;
-        let xml = out.put(&new_xml(w, xml_at))?;
-        let integrity = if w.header.integrity.is_zero() {
-            None
-        } else {
-            let chunk_size = old_integrity(w).map_or(DEFAULT_CHUNK_SIZE, |(t, _)| t.chunk_size);
-            let t = integrity_table(&file, bt.offset + bt.size_in_wim, chunk_size, None)
-                .map_err(|e| io_error(&tmp, e))?;
-            Some(out.put(&t.to_bytes())?)
-        };
-        let header = header_resources(w, &entries, bt, xml, integrity, true);
+        let header = put_tables(w, &mut out, &entries, true, stats)?;
         file.write_all_at(&header, 0)
             .map_err(|e| io_error(&tmp, e))?;
-        stats.times.write = write_start.elapsed();
+        stats.times.write = write_start.elapsed().saturating_sub(stats.times.integrity);
         let t0 = Instant::now();
         file.sync_all().map_err(|e| io_error(&tmp, e))?;
         stats.times.fsync = t0.elapsed();

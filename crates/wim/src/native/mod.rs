@@ -133,13 +133,7 @@ impl NativeWim {
     ) -> Result<NativeWim> {
         let ferr = |e| format_error(path, e);
         let rerr = |e| read_error(path, e);
-        let file_len = file
-            .metadata()
-            .map_err(|e| Error::Io {
-                path: path.to_path_buf(),
-                source: e,
-            })?
-            .len();
+        let file_len = file_len(path, &file)?;
         let codec = header.codec().map_err(ferr)?;
         let chunk_size = header.effective_chunk_size();
         if codec != Codec::None
@@ -669,13 +663,7 @@ pub(crate) fn check_xml_for_wimlib(path: &Path, file: &File, header: &Header) ->
     if r.is_zero() || r.is_compressed() {
         return Ok(());
     }
-    let file_len = file
-        .metadata()
-        .map_err(|e| Error::Io {
-            path: path.to_path_buf(),
-            source: e,
-        })?
-        .len();
+    let file_len = file_len(path, file)?;
     let bytes = resource::read_at(
         file,
         file_len,
@@ -692,6 +680,14 @@ pub(crate) fn check_xml_for_wimlib(path: &Path, file: &File, header: &Header) ->
         });
     }
     Ok(())
+}
+
+/// The length of the open `file` (named `path` in errors).
+fn file_len(path: &Path, file: &File) -> Result<u64> {
+    file.metadata().map(|m| m.len()).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })
 }
 
 /// Reads the header of the file at `path`.

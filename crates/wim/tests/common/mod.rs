@@ -242,3 +242,18 @@ pub fn edited_hive(extra: usize) -> Vec<u8> {
     h.extend(noise(extra, 7));
     h
 }
+
+/// `wimlib-imagex info` of `wim` without the lines a commit must change (sizes, totals,
+/// modification times, the path).
+pub fn info_stable(wim: &Path) -> Vec<String> {
+    imagex(&["info", wim.to_str().unwrap()])
+        .lines()
+        .filter(|l| {
+            !(l.starts_with("Size:")
+                || l.starts_with("Total Bytes:")
+                || l.starts_with("Last Modification Time:")
+                || l.starts_with("Path:"))
+        })
+        .map(String::from)
+        .collect()
+}
