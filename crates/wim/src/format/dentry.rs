@@ -287,3 +287,88 @@ pub fn walk(buf: &[u8], root: &Dentry, f: &mut dyn FnMut(&Dentry)) -> Result<(),
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One directory entry with `name`, `attributes`, the main hash and extra streams
+    /// `(name, hash)`, as writers lay it out.
+    fn entry(name: &str, attributes: u32, main: [u8; 20], extra: &[(&str, [u8; 20])]) -> Vec<u8> {
+        let name16: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let len = (DENTRY_SIZE as usize + name16.len() + 2 + 7) & !7;
+        let mut b = vec![0u8; len];
+        b[0..8].copy_from_slice(&(len as u64).to_le_bytes());
+        b[8..12].copy_from_slice(&attributes.to_le_bytes());
+        b[12..16].copy_from_slice(&(-1i32).to_le_bytes());
+        b[40..48].copy_from_slice(&1u64.to_le_bytes());
+        b[MAIN_HASH_OFFSET..MAIN_HASH_OFFSET + 20].copy_from_slice(&main);
+        b[96..98].copy_from_slice(&(extra.len() as u16).to_le_bytes());
+        b[100..102].copy_from_slice(&(name16.len() as u16).to_le_bytes());
+        b[102..102 + name16.len()].copy_from_slice(&name16);
+        for (n, h) in extra {
+            let n16: Vec<u8> = n.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            let slen = (STREAM_ENTRY_SIZE as usize + n16.len() + 2 + 7) & !7;
+            let mut s = vec![0u8; slen];
+            s[0..8].copy_from_slice(&(slen as u64).to_le_bytes());
+            s[16..36].copy_from_slice(h);
+            s[36..38].copy_from_slice(&(n16.len() as u16).to_le_bytes());
+            s[38..38 + n16.len()].copy_from_slice(&n16);
+            b.extend_from_slice(&s);
+        }
+        b
+    }
+
+    #[test]
+    fn data_stream_rules() {
+        let (a, z) = ([0xaa; 20], [0u8; 20]);
+        // Plain file: the main hash.
+        let d = read(&entry("f", 0x20, a, &[]), 0).unwrap().unwrap();
+        assert_eq!(d.data_stream(), Some(0));
+        assert_eq!(d.streams[0].hash_offset, MAIN_HASH_OFFSET);
+        // Zero main hash, named stream, then the unnamed data in an extra entry.
+        let buf = entry("f", 0x20, z, &[("ads", [1; 20]), ("", a)]);
+        let d = read(&buf, 0).unwrap().unwrap();
+        assert_eq!(d.data_stream(), Some(2));
+        assert_eq!(&buf[d.streams[2].hash_offset..][..20], &a);
+        assert_eq!(d.named_streams().count(), 1);
+        assert_eq!(d.next, buf.len());
+        // A reparse point: the first unnamed stream is the reparse data.
+        let d = read(&entry("l", ATTR_REPARSE_POINT, a, &[]), 0)
+            .unwrap()
+            .unwrap();
+        assert_eq!(d.data_stream(), None);
+        let d = read(&entry("l", ATTR_REPARSE_POINT, a, &[("", [2; 20])]), 0)
+            .unwrap()
+            .unwrap();
+        assert_eq!(d.data_stream(), Some(1));
+        // An empty file: the zero main hash.
+        let d = read(&entry("e", 0x20, z, &[]), 0).unwrap().unwrap();
+        assert_eq!(d.data_stream(), Some(0));
+        // Encrypted files are not handled.
+        let d = read(&entry("x", ATTR_ENCRYPTED, a, &[]), 0)
+            .unwrap()
+            .unwrap();
+        assert_eq!(d.data_stream(), None);
+    }
+
+    #[test]
+    fn damaged_entries_are_refused() {
+        let good = entry("name", 0x20, [1; 20], &[("s", [2; 20])]);
+        for cut in [4, 50, good.len() - 3] {
+            assert!(read(&good[..cut], 0).is_err(), "cut at {cut}");
+        }
+        let mut odd = good.clone();
+        odd[100] = 7;
+        assert!(read(&odd, 0).is_err());
+        assert_eq!(read(&[0u8; 8], 0).unwrap(), None);
+        assert!(name_matches(
+            &"Software".encode_utf16().collect::<Vec<_>>(),
+            "SOFTWARE"
+        ));
+        assert!(!name_matches(
+            &"Soft".encode_utf16().collect::<Vec<_>>(),
+            "SOFTWARE"
+        ));
+    }
+}

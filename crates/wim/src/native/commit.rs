@@ -7,12 +7,13 @@
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use sha1::{Digest, Sha1};
 
 use super::resource::{self, Base, Built, StoredResource};
+use super::temp::{dir_of, sweep_stale, temp_path};
 use super::{lock, read_error, read_header, NativeWim};
 use crate::error::{Error, Result};
 use crate::format::blob_table::{self, BlobEntry};
@@ -472,62 +473,6 @@ fn append(
     Ok(())
 }
 
-/// Name prefix of our temporary rebuild files: `.<wim name>.inject-tmp-<pid>.<random>`.
-fn temp_path(path: &Path) -> PathBuf {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let rand: u64 = {
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        (t.as_nanos() as u64) ^ (std::process::id() as u64).rotate_left(32)
-    };
-    dir.join(format!(
-        ".{name}.inject-tmp-{}.{rand:016x}",
-        std::process::id()
-    ))
-}
-
-/// Removes rebuild temp files of `path` left by processes that are gone.
-pub(crate) fn sweep_stale(path: &Path) {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let prefix = format!(".{name}.inject-tmp-");
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let f = e.file_name().to_string_lossy().into_owned();
-        let Some(rest) = f.strip_prefix(&prefix) else {
-            continue;
-        };
-        let Some((pid, rand)) = rest.split_once('.') else {
-            continue;
-        };
-        let (Ok(pid), true) = (
-            pid.parse::<u32>(),
-            rand.len() == 16 && rand.chars().all(|c| c.is_ascii_hexdigit()),
-        ) else {
-            continue;
-        };
-        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = std::fs::remove_file(e.path());
-        }
-    }
-}
-
 fn rebuild(
     w: &NativeWim,
     plan: &Plan,
@@ -608,11 +553,7 @@ fn rebuild(
         let _ = std::fs::remove_file(&tmp);
         return Err(io_error(&w.path, e));
     }
-    let dir = w
-        .path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = dir_of(&w.path);
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| io_error(dir, e))?;

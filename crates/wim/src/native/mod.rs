@@ -6,6 +6,7 @@
 mod commit;
 mod lock;
 pub(crate) mod resource;
+mod temp;
 
 use std::collections::HashMap;
 use std::fs::File;
