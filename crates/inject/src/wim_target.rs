@@ -79,8 +79,11 @@ pub fn process_wim(
         };
         let outcome = process_hive(work, input, &label, image_report);
         if let Some(edited) = outcome.edited {
-            edit_times.edit += edited.times.edit;
-            edit_times.read_back += edited.times.read_back;
+            // A reused edit cost nothing this time.
+            if !outcome.report.reused {
+                edit_times.edit += edited.times.edit;
+                edit_times.read_back += edited.times.read_back;
+            }
             staged.push((image.index, edited, outcome.log_fixes));
         }
         report.images.push(outcome.report);

@@ -78,12 +78,13 @@ fn plan(w: &NativeWim) -> Result<Plan> {
     let falling: std::collections::HashSet<[u8; 20]> = w
         .blobs
         .iter()
-        .filter(|e| !e.is_metadata())
-        .filter(|e| {
+        .enumerate()
+        .filter(|(i, e)| !e.is_metadata() && w.by_hash.get(&e.hash) == Some(i))
+        .filter(|(_, e)| {
             let d = w.ref_delta.get(&e.hash).copied().unwrap_or(0);
             d < 0 && i64::from(e.ref_count) + d <= 0
         })
-        .map(|e| e.hash)
+        .map(|(_, e)| e.hash)
         .collect();
     let still_used = if falling.is_empty() {
         std::collections::HashMap::new()
@@ -111,7 +112,11 @@ fn plan(w: &NativeWim) -> Result<Plan> {
             table.push((entry, Source::Piece(pieces.len() - 1)));
             continue;
         }
-        let delta = w.ref_delta.get(&e.hash).copied().unwrap_or(0);
+        // The count changes on the entry the reader uses for that hash.
+        let delta = match w.by_hash.get(&e.hash) {
+            Some(&chosen) if chosen == i => w.ref_delta.get(&e.hash).copied().unwrap_or(0),
+            _ => 0,
+        };
         let mut entry = *e;
         if delta != 0 {
             let count = i64::from(e.ref_count) + delta;

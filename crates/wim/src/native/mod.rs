@@ -160,8 +160,12 @@ impl NativeWim {
             }
             if b.is_metadata() {
                 metadata_entries.push(i);
-            } else if b.ref_count > 0 || !by_hash.contains_key(&b.hash) {
-                by_hash.entry(b.hash).or_insert(i);
+            } else {
+                // Should a table hold one hash twice, the entry in use is the one read.
+                let slot = by_hash.entry(b.hash).or_insert(i);
+                if blobs[*slot].ref_count == 0 && b.ref_count > 0 {
+                    *slot = i;
+                }
             }
         }
         if metadata_entries.len() != header.image_count as usize {

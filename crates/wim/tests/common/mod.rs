@@ -174,8 +174,13 @@ pub fn tree_hashes(root: &Path) -> std::collections::BTreeMap<String, String> {
         for e in std::fs::read_dir(&d).unwrap() {
             let e = e.unwrap();
             let p = e.path();
-            if e.file_type().unwrap().is_dir() {
+            let kind = e.file_type().unwrap();
+            if kind.is_dir() {
                 stack.push(p);
+            } else if kind.is_symlink() {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                let target = std::fs::read_link(&p).unwrap();
+                out.insert(rel, format!("symlink to {}", target.display()));
             } else {
                 let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
                 out.insert(rel, file_hash(&p));
