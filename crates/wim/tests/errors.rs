@@ -375,3 +375,25 @@ fn duplicate_image_index_never_reaches_wimlib() {
         other => panic!("expected Malformed, got {other:?}"),
     }
 }
+
+/// Found by the `wim_replace_commit` fuzz target: a blob table entry claims the SHA-1 of the
+/// new contents for a resource that holds other (damaged) data. Sharing that entry would leave
+/// the file pointing at data that is not what was written; the replacement is refused instead.
+#[test]
+fn a_planted_hash_in_the_blob_table_is_not_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("planted.wim");
+    std::fs::copy(testdata().join("wim/planted-blob-hash.wim"), &path).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let mut wim = Wim::open_for_update(&path).unwrap();
+    let old = wim.read_file(1, "a").unwrap();
+    let mut new = old.clone();
+    new[old.len() / 2] ^= 0x5a;
+    new.extend_from_slice(b"fuzz");
+    match wim.replace_file(1, "a", &new) {
+        Err(e @ Error::Malformed { .. }) => assert!(e.to_string().contains("planted.wim"), "{e}"),
+        other => panic!("expected Malformed, got {other:?}"),
+    }
+    drop(wim);
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}

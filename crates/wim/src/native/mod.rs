@@ -576,6 +576,22 @@ impl NativeWim {
         if old == new {
             return Ok(());
         }
+        // Contents the WIM already stores are not stored again: the entry will be shared, so
+        // its data is read and checked first (a damaged table must not make the file point at
+        // data that is not what was written).
+        if new != [0; 20] && self.by_hash.contains_key(&new) {
+            let stored = self.blob_data(index, file, &new)?;
+            if stored.as_slice() != contents.as_slice() {
+                return Err(Error::Malformed {
+                    path: self.path.clone(),
+                    offset: self.header.blob_table.offset,
+                    message: format!(
+                        "the blob table's entry for SHA-1 {} holds other data",
+                        hex(&new)
+                    ),
+                });
+            }
+        }
         // Keep the old data for the chunk comparison before the entry changes.
         let base = if old != [0; 20] && self.by_hash.contains_key(&old) {
             self.blob_data(index, file, &old).ok().map(|_| old)
