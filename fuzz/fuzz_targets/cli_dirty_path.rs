@@ -46,7 +46,10 @@ fuzz_target!(|data: &[u8]| {
         .expect("the certificate is valid: only the target can fail");
     if !report.all_ok() {
         for (path, bytes) in &files {
-            assert!(std::fs::read(path).expect("read back") == *bytes, "a failed run changed {path:?}");
+            assert!(
+                std::fs::read(path).expect("read back") == *bytes,
+                "a failed run changed {path:?}"
+            );
         }
     }
     let _ = Job::new(Operation::List)

@@ -5,24 +5,12 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wim::format::header::{Codec, Header, VERSION_SOLID};
 use wim::{Backend, Wim, SOFTWARE_HIVE_PATH};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(h) = Header::parse(data) else {
+    let Some((_dir, path)) = inject_root_fuzz::native_wim_file(data) else {
         return;
     };
-    if h.is_pipable()
-        || h.total_parts != 1
-        || h.part_number != 1
-        || h.version == VERSION_SOLID
-        || !matches!(h.codec(), Ok(Codec::None | Codec::Xpress | Codec::Lzx))
-    {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("f.wim");
-    std::fs::write(&path, data).unwrap();
     let Ok(wim) = Wim::open(&path) else {
         return;
     };
@@ -34,7 +22,12 @@ fuzz_target!(|data: &[u8]| {
     let images = wim.images();
     assert_eq!(images.len() as u32, info.image_count);
     for image in images.iter().take(4) {
-        for file in [SOFTWARE_HIVE_PATH, "Windows/System32/config/SOFTWARE.LOG1", "a", "x/y"] {
+        for file in [
+            SOFTWARE_HIVE_PATH,
+            "Windows/System32/config/SOFTWARE.LOG1",
+            "a",
+            "x/y",
+        ] {
             let _ = wim.file_metadata(image.index, file);
             let _ = wim.read_file(image.index, file);
         }

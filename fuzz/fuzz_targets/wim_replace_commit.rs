@@ -5,24 +5,12 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wim::format::header::{Codec, Header, VERSION_SOLID};
 use wim::{Backend, CommitOptions, Wim, SOFTWARE_HIVE_PATH};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(h) = Header::parse(data) else {
+    let Some((_dir, path)) = inject_root_fuzz::native_wim_file(data) else {
         return;
     };
-    if h.is_pipable()
-        || h.total_parts != 1
-        || h.part_number != 1
-        || h.version == VERSION_SOLID
-        || !matches!(h.codec(), Ok(Codec::None | Codec::Xpress | Codec::Lzx))
-    {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("f.wim");
-    std::fs::write(&path, data).unwrap();
     let Ok(mut wim) = Wim::open_for_update(&path) else {
         return;
     };
@@ -47,13 +35,23 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let rebuild = data.last().is_some_and(|b| b & 1 == 1);
-    match wim.commit(&CommitOptions { rebuild, ..Default::default() }, None) {
+    match wim.commit(
+        &CommitOptions {
+            rebuild,
+            ..Default::default()
+        },
+        None,
+    ) {
         Ok(_) => {
             let wim = Wim::open(&path).expect("a committed WIM opens");
             for (index, file, new) in staged {
                 assert_eq!(wim.read_file(index, file).expect("reads back"), new);
             }
         }
-        Err(_) => assert_eq!(std::fs::read(&path).unwrap(), data, "failed commit changed the file"),
+        Err(_) => assert_eq!(
+            std::fs::read(&path).unwrap(),
+            data,
+            "failed commit changed the file"
+        ),
     }
 });

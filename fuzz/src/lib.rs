@@ -26,3 +26,23 @@ pub fn walk(h: &hive::Hive) {
         }
     }
 }
+
+/// The fuzz input as a WIM file in a fresh temporary directory, when its header is one the
+/// native WIM path handles (not solid, pipable or split: those go to wimlib, which is not
+/// what these targets fuzz). The directory lives as long as the returned guard.
+pub fn native_wim_file(data: &[u8]) -> Option<(tempfile::TempDir, std::path::PathBuf)> {
+    use wim::format::header::{Codec, Header, VERSION_SOLID};
+    let h = Header::parse(data).ok()?;
+    if h.is_pipable()
+        || h.total_parts != 1
+        || h.part_number != 1
+        || h.version == VERSION_SOLID
+        || !matches!(h.codec(), Ok(Codec::None | Codec::Xpress | Codec::Lzx))
+    {
+        return None;
+    }
+    let dir = tempfile::tempdir().ok()?;
+    let path = dir.path().join("f.wim");
+    std::fs::write(&path, data).ok()?;
+    Some((dir, path))
+}
