@@ -7,7 +7,7 @@
 #   floor:    per image `wimlib-imagex update` with an already-edited hive.
 # Goals (issue #12): ours <= 0.2x the floor and <= 0.15x the pipeline; bytes written at most
 # the compressed new hives plus 1%. Then one JSON run reports the bytes written, the chunks
-# reused and compressed, and the phases (read+decompress, edit, read-back, compare+compress,
+# reused and compressed, and the phases (read+decompress, edit, read-back, chunk compare, compress,
 # write, integrity, fsync).
 #
 # Usage: benches/wim-vs-pipeline.sh [RUNS]   (needs wimlib-imagex, hivexsh, hyperfine, python3)

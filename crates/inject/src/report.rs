@@ -169,8 +169,10 @@ pub struct WimCommitReport {
     pub edit_ms: u64,
     /// Reading the edited hives back (footprint, nt-hive).
     pub read_back_ms: u64,
-    /// Comparing chunks with the old data and compressing the changed ones.
-    pub compare_and_compress_ms: u64,
+    /// Comparing chunks with the old data.
+    pub chunk_compare_ms: u64,
+    /// Compressing the changed chunks.
+    pub compress_ms: u64,
     /// Writing the new bytes.
     pub write_ms: u64,
     /// Hashing for the integrity table.

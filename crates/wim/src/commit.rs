@@ -53,8 +53,10 @@ pub struct CommitStats {
 /// Time of each phase of a native commit.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CommitTimes {
-    /// Comparing chunks with the old data and compressing the changed ones.
-    pub compare_and_compress: Duration,
+    /// Comparing chunks with the old data.
+    pub chunk_compare: Duration,
+    /// Compressing the changed chunks.
+    pub compress: Duration,
     /// Writing the appended (or copied) bytes.
     pub write: Duration,
     /// Hashing for the integrity table.

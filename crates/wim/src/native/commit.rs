@@ -8,7 +8,7 @@
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use sha1::{Digest, Sha1};
 
@@ -36,7 +36,6 @@ struct Plan {
     pieces: Vec<Built>,
     reused: u64,
     compressed: u64,
-    compare_and_compress: Duration,
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {
@@ -69,7 +68,6 @@ fn build_with_base(w: &NativeWim, data: &[u8], base: Option<(&[u8], &BlobEntry)>
 }
 
 fn plan(w: &NativeWim) -> Result<Plan> {
-    let started = Instant::now();
     let mut pieces = Vec::new();
     let mut table: Vec<(BlobEntry, Source)> = Vec::new();
     let part_number = w.header.part_number;
@@ -171,7 +169,6 @@ fn plan(w: &NativeWim) -> Result<Plan> {
         pieces,
         reused,
         compressed,
-        compare_and_compress: started.elapsed(),
     })
 }
 
@@ -333,7 +330,8 @@ pub fn commit(
     let plan = plan(&w)?;
     stats.chunks_reused = plan.reused;
     stats.chunks_compressed = plan.compressed;
-    stats.times.compare_and_compress = plan.compare_and_compress;
+    stats.times.chunk_compare = plan.pieces.iter().map(|p| p.compare).sum();
+    stats.times.compress = plan.pieces.iter().map(|p| p.compress).sum();
     let result = if opts.rebuild {
         stats.rebuilt = true;
         rebuild(&w, &plan, progress, &mut stats)
