@@ -88,6 +88,16 @@ fn strip(lines: &[String], keys: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// `inject-root --json --wim <wim> --cert <cert>`: the report.
+fn add_root(wim: &Path, cert: &Path) -> serde_json::Value {
+    report_of([
+        "--wim".as_ref(),
+        wim.as_os_str(),
+        "--cert".as_ref(),
+        cert.as_os_str(),
+    ])
+}
+
 #[test]
 fn ntfs_captured_boot_wim_keeps_the_hive_entry() {
     need("mkntfs", "ntfs-3g");
@@ -134,12 +144,7 @@ fn ntfs_captured_boot_wim_keeps_the_hive_entry() {
     }
     let old_size = std::fs::metadata(&wim).unwrap().len();
     let root = cert("GTS_Root_R4.crt");
-    let report = report_of([
-        "--wim".as_ref(),
-        wim.as_os_str(),
-        "--cert".as_ref(),
-        root.as_os_str(),
-    ]);
+    let report = add_root(&wim, &root);
     let target = &report["targets"][0];
     assert_eq!(target["written"], true);
     let commit = &target["wim_commit"];
@@ -188,12 +193,7 @@ fn ntfs_captured_boot_wim_keeps_the_hive_entry() {
     }
     // A rerun finds the certificate and writes nothing.
     let size = std::fs::metadata(&wim).unwrap().len();
-    let again = report_of([
-        "--wim".as_ref(),
-        wim.as_os_str(),
-        "--cert".as_ref(),
-        root.as_os_str(),
-    ]);
+    let again = add_root(&wim, &root);
     assert_eq!(again["targets"][0]["written"], false);
     assert_eq!(std::fs::metadata(&wim).unwrap().len(), size);
 }
@@ -215,12 +215,7 @@ fn solid_wim_is_written_through_wimlib_with_a_warning() {
         .arg("solid")
         .arg("--solid"));
     let root = cert("GTS_Root_R4.crt");
-    let report = report_of([
-        "--wim".as_ref(),
-        wim.as_os_str(),
-        "--cert".as_ref(),
-        root.as_os_str(),
-    ]);
+    let report = add_root(&wim, &root);
     let target = &report["targets"][0];
     assert_eq!(target["written"], true);
     assert_eq!(target["wim_commit"]["writer"], "wimlib");

@@ -178,7 +178,7 @@ fn read_image_hive(wim: &Wim, index: u32, software: &str) -> Result<HiveInput, w
         }
     }
     // read_file checked the data against this hash.
-    let content_sha1 = wim.file_metadata(index, software).ok().map(|m| m.sha1);
+    let content_sha1 = wim.file_sha1(index, software).ok();
     Ok(HiveInput {
         primary: Primary::Bytes(primary),
         logs,

@@ -170,6 +170,16 @@ impl Wim {
         }
     }
 
+    /// The SHA-1 of a regular file's contents as the image records it (zero for an empty
+    /// file); [`Wim::read_file`] checks the data against it. Cheaper than
+    /// [`Wim::file_metadata`], which also counts hard links.
+    pub fn file_sha1(&self, index: u32, path: &str) -> Result<[u8; 20]> {
+        match &self.inner {
+            Inner::Native(w) => w.file_sha1(index, path),
+            Inner::Lib(w, _) => w.file_metadata(index, path).map(|m| m.sha1),
+        }
+    }
+
     /// [`Wim::read_file`] without a copy: the native reader hands out the data it keeps (it
     /// compares chunks with it at commit).
     pub fn read_file_shared(&self, index: u32, path: &str) -> Result<std::sync::Arc<Vec<u8>>> {

@@ -196,13 +196,7 @@ fn replace_and_check(ntfs: bool, rebuild: bool) {
         }
         // The native writer changes only the stream: its hash, sizes and place, and the
         // reference count (both images shared one hive before, each has its own after).
-        let documented = [
-            "Hash",
-            "Uncompressed size",
-            "Compressed size",
-            "Offset in WIM",
-            "Reference Count",
-        ];
+        let documented = STREAM_FIELDS;
         assert_eq!(without(&ha, &documented), without(&hb, &documented));
     }
     for (i, mb) in [1u32, 2].into_iter().zip(meta_before.iter()) {

@@ -32,6 +32,38 @@ pub struct ImageXml {
     pub edition: Option<String>,
 }
 
+type Node<'a, 'i> = roxmltree::Node<'a, 'i>;
+
+/// The first child element of `n` named `name`.
+fn child<'a, 'i>(n: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
+    n.children()
+        .find(|c| c.is_element() && c.tag_name().name() == name)
+}
+
+/// The element at the `/`-separated `path` below `n`.
+fn descendant<'a, 'i>(n: Node<'a, 'i>, path: &str) -> Option<Node<'a, 'i>> {
+    path.split('/')
+        .filter(|p| !p.is_empty())
+        .try_fold(n, |cur, p| child(cur, p))
+}
+
+/// The `IMAGE` elements of the document, with their `INDEX` where it is a number.
+fn image_elements<'a, 'i>(
+    doc: &'a roxmltree::Document<'i>,
+) -> impl Iterator<Item = (Option<u32>, Node<'a, 'i>)> {
+    doc.root_element()
+        .children()
+        .filter(|n| n.is_element() && n.tag_name().name() == "IMAGE")
+        .map(|n| (n.attribute("INDEX").and_then(|v| v.trim().parse().ok()), n))
+}
+
+/// The `IMAGE` element with `INDEX` `index`.
+fn image_element<'a, 'i>(doc: &'a roxmltree::Document<'i>, index: u32) -> Option<Node<'a, 'i>> {
+    image_elements(doc)
+        .find(|(i, _)| *i == Some(index))
+        .map(|(_, n)| n)
+}
+
 /// Which text value to change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Field {
@@ -101,26 +133,18 @@ impl XmlData {
         let Ok(Some(doc)) = self.parse(0) else {
             return Vec::new();
         };
-        let child_text = |n: roxmltree::Node<'_, '_>, path: &[&str]| -> Option<String> {
-            let mut cur = n;
-            for p in path {
-                cur = cur
-                    .children()
-                    .find(|c| c.is_element() && c.tag_name().name() == *p)?;
-            }
-            Some(cur.text().unwrap_or("").to_string())
+        let text = |n: Node<'_, '_>, path: &str| {
+            descendant(n, path).map(|e| e.text().unwrap_or("").to_string())
         };
-        doc.root_element()
-            .children()
-            .filter(|n| n.is_element() && n.tag_name().name() == "IMAGE")
-            .filter_map(|n| {
+        image_elements(&doc)
+            .filter_map(|(index, n)| {
                 Some(ImageXml {
-                    index: n.attribute("INDEX")?.trim().parse().ok()?,
-                    name: child_text(n, &["NAME"]),
-                    description: child_text(n, &["DESCRIPTION"]),
-                    flags: child_text(n, &["FLAGS"]),
-                    arch: child_text(n, &["WINDOWS", "ARCH"]),
-                    edition: child_text(n, &["WINDOWS", "EDITIONID"]),
+                    index: index?,
+                    name: text(n, "NAME"),
+                    description: text(n, "DESCRIPTION"),
+                    flags: text(n, "FLAGS"),
+                    arch: text(n, "WINDOWS/ARCH"),
+                    edition: text(n, "WINDOWS/EDITIONID"),
                 })
             })
             .collect()
@@ -129,19 +153,8 @@ impl XmlData {
     /// The text of an image's element at `/`-separated `path` (e.g. `WINDOWS/VERSION/BUILD`).
     pub fn image_property(&self, index: u32, path: &str) -> Option<String> {
         let doc = self.parse(0).ok()??;
-        let mut cur = doc.root_element().children().find(|n| {
-            n.is_element()
-                && n.tag_name().name() == "IMAGE"
-                && n.attribute("INDEX")
-                    .and_then(|v| v.trim().parse::<u32>().ok())
-                    == Some(index)
-        })?;
-        for p in path.split('/').filter(|p| !p.is_empty()) {
-            cur = cur
-                .children()
-                .find(|c| c.is_element() && c.tag_name().name() == p)?;
-        }
-        Some(cur.text().unwrap_or("").to_string())
+        let e = descendant(image_element(&doc, index)?, path)?;
+        Some(e.text().unwrap_or("").to_string())
     }
 
     /// True when the document has exactly one `IMAGE` element per index 1..=n (n the number
@@ -150,12 +163,7 @@ impl XmlData {
         let Ok(Some(doc)) = self.parse(0) else {
             return self.parse(0).is_ok();
         };
-        let indices: Vec<Option<u32>> = doc
-            .root_element()
-            .children()
-            .filter(|n| n.is_element() && n.tag_name().name() == "IMAGE")
-            .map(|n| n.attribute("INDEX").and_then(|v| v.trim().parse().ok()))
-            .collect();
+        let indices: Vec<Option<u32>> = image_elements(&doc).map(|(i, _)| i).collect();
         let n = indices.len() as u32;
         let mut seen = vec![false; indices.len()];
         indices.iter().all(|i| match i {
@@ -177,28 +185,12 @@ impl XmlData {
     fn locate(&self, field: &Field) -> Option<(usize, usize)> {
         let doc = self.parse(0).ok()??;
         let root = doc.root_element();
-        fn elem<'a, 'i>(n: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
-            n.children()
-                .find(|c| c.is_element() && c.tag_name().name() == name)
-        }
-        let image = |i: u32| {
-            root.children().find(|n| {
-                n.is_element()
-                    && n.tag_name().name() == "IMAGE"
-                    && n.attribute("INDEX")
-                        .and_then(|v| v.trim().parse::<u32>().ok())
-                        == Some(i)
-            })
-        };
+        let image = |i: u32| image_element(&doc, i);
         let node = match field {
-            Field::WimTotalBytes => elem(root, "TOTALBYTES")?,
-            Field::ImageTotalBytes(i) => elem(image(*i)?, "TOTALBYTES")?,
-            Field::ImageModifiedHigh(i) => {
-                elem(elem(image(*i)?, "LASTMODIFICATIONTIME")?, "HIGHPART")?
-            }
-            Field::ImageModifiedLow(i) => {
-                elem(elem(image(*i)?, "LASTMODIFICATIONTIME")?, "LOWPART")?
-            }
+            Field::WimTotalBytes => child(root, "TOTALBYTES")?,
+            Field::ImageTotalBytes(i) => child(image(*i)?, "TOTALBYTES")?,
+            Field::ImageModifiedHigh(i) => descendant(image(*i)?, "LASTMODIFICATIONTIME/HIGHPART")?,
+            Field::ImageModifiedLow(i) => descendant(image(*i)?, "LASTMODIFICATIONTIME/LOWPART")?,
         };
         let text = node.first_child().filter(|c| c.is_text())?;
         if text.next_sibling().is_some() {

@@ -96,7 +96,7 @@ fn plan(w: &NativeWim) -> Result<Plan> {
                 table.push((*e, Source::Old));
                 continue;
             };
-            let hash: [u8; 20] = Sha1::digest(new_meta).into();
+            let hash: [u8; 20] = Sha1::digest(new_meta.as_slice()).into();
             if hash == e.hash {
                 table.push((*e, Source::Old));
                 continue;

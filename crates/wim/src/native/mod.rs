@@ -68,7 +68,7 @@ pub(crate) struct NativeWim {
     pub cache: Mutex<HashMap<[u8; 20], Arc<Vec<u8>>>>,
     pub times: Mutex<ReadTimes>,
     /// Working copies of changed images' metadata.
-    pub staged_metadata: HashMap<u32, Vec<u8>>,
+    pub staged_metadata: HashMap<u32, Arc<Vec<u8>>>,
     /// New blobs in the order staged.
     pub new_blobs: Vec<([u8; 20], NewBlob)>,
     /// Reference count changes per blob hash.
@@ -333,7 +333,7 @@ impl NativeWim {
     /// The metadata of image `index` as it stands (staged changes included).
     fn current_metadata(&self, index: u32) -> Result<Arc<Vec<u8>>> {
         match self.staged_metadata.get(&index) {
-            Some(m) => Ok(Arc::new(m.clone())),
+            Some(m) => Ok(Arc::clone(m)),
             None => self.original_metadata(index),
         }
     }
@@ -401,11 +401,16 @@ impl NativeWim {
         Ok(self.read_file_shared(index, file)?.as_ref().clone())
     }
 
-    /// Reads a file's contents, shared with the reader's own copy.
-    pub(crate) fn read_file_shared(&self, index: u32, file: &str) -> Result<Arc<Vec<u8>>> {
+    /// The SHA-1 of a regular file's contents as the image records it (zero: empty).
+    pub(crate) fn file_sha1(&self, index: u32, file: &str) -> Result<[u8; 20]> {
         let meta = self.current_metadata(index)?;
         let (d, stream) = self.regular_file(index, &meta, file)?;
-        let hash = d.streams[stream].hash;
+        Ok(d.streams[stream].hash)
+    }
+
+    /// Reads a file's contents, shared with the reader's own copy.
+    pub(crate) fn read_file_shared(&self, index: u32, file: &str) -> Result<Arc<Vec<u8>>> {
+        let hash = self.file_sha1(index, file)?;
         self.blob_data(index, file, &hash)
     }
 
@@ -610,10 +615,17 @@ impl NativeWim {
         } else {
             vec![(d, stream)]
         };
-        let mut work = meta.as_ref().clone();
+        // The working copy is made once per image (the original stays for the chunk
+        // comparison) and patched in place after that.
+        drop(meta);
+        let mut work = match self.staged_metadata.remove(&index) {
+            Some(m) => m,
+            None => self.original_metadata(index)?,
+        };
+        let bytes = Arc::make_mut(&mut work);
         for (m, s) in &targets {
             let at = m.streams[*s].hash_offset;
-            work[at..at + 20].copy_from_slice(&new);
+            bytes[at..at + 20].copy_from_slice(&new);
         }
         let n = targets.len() as i64;
         if old != [0; 20] {

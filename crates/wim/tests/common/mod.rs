@@ -262,3 +262,13 @@ pub fn info_stable(wim: &Path) -> Vec<String> {
         .map(String::from)
         .collect()
 }
+
+/// The `dir --detailed` lines of a file's stream that a replacement of its data changes: the
+/// hash, the sizes, the place and the reference count. Everything else of the entry stays.
+pub const STREAM_FIELDS: [&str; 5] = [
+    "Hash",
+    "Uncompressed size",
+    "Compressed size",
+    "Offset in WIM",
+    "Reference Count",
+];
