@@ -17,6 +17,10 @@ Examples:
       Every certificate in every store of every image, decoded from its Blob.
   inject-root verify --wim boot.wim --cert root.cer
       Exit 0 only if root.cer is present and well-formed in every image.
+  inject-root --wim boot.wim --cert chain.p7b
+      A PKI bundle: the self-signed root goes to AuthRoot, the issuing CA to CA.
+  inject-root check --wim boot.wim --server-cert cmg.cer --chain issuing.cer --name cmg.contoso.com
+      Will WinPE booted from each image trust that server? The path, or what is missing.
   inject-root remove --wim boot.wim --thumbprint 3B1EFD3A66EA28B16697394703A72CA340A05BD5
   inject-root demo
       Run the main job on a built-in sample boot.wim in a temporary directory.
@@ -26,9 +30,10 @@ Exit codes:
   1  some target failed (the others were processed; a failed target is not written,
      unless the report says 'FAILED after writing')
   2  usage error (bad arguments)
-  3  verify: some certificate is missing or malformed in some image
+  3  verify: some certificate is missing or malformed in some image;
+     check: some image does not trust the server certificate
   4  input rejected before any target was touched (unreadable or refused certificate,
-     bad .reg file, --expect-thumbprint mismatch)";
+     bad .reg file, --expect-thumbprint mismatch, --expect-trust not met)";
 
 /// Make offline Windows boot images (boot.wim) trust a root certificate, on any OS.
 ///
@@ -56,6 +61,9 @@ pub enum Command {
     Remove(RemoveArgs),
     /// Exit 0 only if every given certificate is present and well-formed in every image.
     Verify(VerifyArgs),
+    /// Will each image trust a server certificate? Builds and checks the certification path
+    /// from the server certificate to the image's root stores, as Windows' chain engine does.
+    Check(CheckArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -93,25 +101,18 @@ pub struct TargetArgs {
     pub index: Vec<u32>,
 }
 
-/// Where certificates go.
-#[derive(Debug, Args)]
+/// Where certificates go (add), or are looked for (remove, verify).
+#[derive(Debug, Args, Default)]
 #[command(next_help_heading = "Store")]
 pub struct StoreArgs {
     /// Certificate store: AuthRoot, Root, CA, TrustedPublisher, TrustedPeople, Disallowed.
-    #[arg(long, value_name = "NAME", default_value = "AuthRoot")]
-    pub store: String,
+    /// Default for add: by kind, as Windows' import wizard does (a self-signed CA to
+    /// --root-store, any other CA to CA); for remove and verify: whichever store holds it.
+    #[arg(long, value_name = "NAME")]
+    pub store: Option<String>,
     /// Where the store lives.
     #[arg(long, value_enum, default_value_t = LocationArg::Machine)]
     pub location: LocationArg,
-}
-
-impl Default for StoreArgs {
-    fn default() -> StoreArgs {
-        StoreArgs {
-            store: "AuthRoot".to_string(),
-            location: LocationArg::Machine,
-        }
-    }
 }
 
 /// `--location` values.
@@ -140,6 +141,20 @@ pub struct CertArgs {
     /// Fail (exit 4, nothing written) unless the certificates given are exactly these.
     #[arg(long, value_name = "THUMBPRINT")]
     pub expect_thumbprint: Vec<String>,
+}
+
+/// What a trust check judges.
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Trust check")]
+pub struct TrustArgs {
+    /// A certificate file holding issuers the path may use besides the image's stores (what
+    /// the server sends in its TLS handshake); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub chain: Vec<PathBuf>,
+    /// The name the client connects to (e.g. cmg.contoso.com): the server certificate must
+    /// cover it (subjectAltName, or its CN when it has none).
+    #[arg(long, value_name = "DNSNAME")]
+    pub name: Option<String>,
 }
 
 /// Run and output options.
@@ -188,6 +203,34 @@ pub struct AddArgs {
     /// Inject certificates certblob refuses (not a CA, expired...); findings become warnings.
     #[arg(long)]
     pub force: bool,
+    /// The root store self-signed CA certificates go to when --store is not given: AuthRoot
+    /// (as in Microsoft's procedure) or Root.
+    #[arg(long, value_name = "NAME", default_value = "AuthRoot", help_heading = "Store")]
+    pub root_store: String,
+    /// Before anything is written, check that every image will trust this server certificate
+    /// after the change; if some image would not, nothing is written (exit 4).
+    #[arg(long, value_name = "FILE", help_heading = "Trust check")]
+    pub expect_trust: Option<PathBuf>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+/// `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// The server's certificate (the management point or cloud management gateway's TLS
+    /// certificate); further certificates in the file count as --chain.
+    #[arg(long, value_name = "FILE", required = true)]
+    pub server_cert: PathBuf,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// The time to judge validity at, RFC 3339 (e.g. 2027-01-01T00:00:00Z; default: now).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// `list`.
@@ -227,7 +270,8 @@ pub struct VerifyArgs {
     pub targets: TargetArgs,
     #[command(flatten)]
     pub certs: CertArgs,
-    /// A certificate given by thumbprint only (checked in --store); repeatable.
+    /// A certificate given by thumbprint only (looked for in --store, or in every store);
+    /// repeatable.
     #[arg(long, value_name = "THUMBPRINT")]
     pub thumbprint: Vec<String>,
     #[command(flatten)]

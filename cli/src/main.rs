@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use args::{AddArgs, Cli, Command, LocationArg, RunArgs, StoreArgs};
+use args::{AddArgs, CheckArgs, Cli, Command, LocationArg, RunArgs, StoreArgs, TrustArgs};
 use inject::{Job, Location, Operation, Report, Store, Target};
 
 /// Exit code: done.
@@ -25,7 +25,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_TARGET_FAILED: u8 = 1;
 /// Exit code: usage error (clap uses 2 as well).
 pub const EXIT_USAGE: u8 = 2;
-/// Exit code: verify found a missing or malformed certificate.
+/// Exit code: verify found a missing or malformed certificate; check found an image that does
+/// not trust the server.
 pub const EXIT_VERIFY_MISMATCH: u8 = 3;
 /// Exit code: input rejected before any target was touched.
 pub const EXIT_INPUT: u8 = 4;
@@ -71,6 +72,7 @@ fn run(cli: Cli) -> u8 {
             let job = with_certs(job, &a.certs);
             execute(job, &a.targets, &a.run)
         }
+        Some(Command::Check(a)) => check(a),
         Some(Command::Completions { shell }) => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "inject-root", &mut std::io::stdout());
@@ -94,27 +96,74 @@ fn add(a: AddArgs) -> u8 {
     let Some(job) = with_store(Job::new(Operation::Add), &a.store) else {
         return EXIT_USAGE;
     };
+    let root_store = match a.root_store.parse::<Store>() {
+        Ok(s @ (Store::AuthRoot | Store::Root)) => s,
+        _ => {
+            error_line(&format!(
+                "--root-store {}: must be AuthRoot or Root",
+                a.root_store
+            ));
+            return EXIT_USAGE;
+        }
+    };
+    if a.expect_trust.is_none() && (!a.trust.chain.is_empty() || a.trust.name.is_some()) {
+        error_line("--chain and --name go with --expect-trust (or with `inject-root check`)");
+        return EXIT_USAGE;
+    }
     let job = with_certs(job, &a.certs)
+        .root_store(root_store)
         .dry_run(a.dry_run)
         .rebuild(a.rebuild)
         .force(a.force);
+    let job = match &a.expect_trust {
+        Some(server) => with_trust(job.expect_trust(server.clone()), &a.trust),
+        None => job,
+    };
     execute(job, &a.targets, &a.run)
 }
 
-fn with_store(job: Job, store: &StoreArgs) -> Option<Job> {
-    let parsed = match store.store.parse::<Store>() {
-        Ok(s) => s,
-        Err(e) => {
-            error_line(&format!("--store {}: {e}", store.store));
-            return None;
+fn check(a: CheckArgs) -> u8 {
+    let mut job = Job::new(Operation::Check).server_certificate(a.server_cert.clone());
+    if let Some(at) = &a.at {
+        match inject::parse_rfc3339(at) {
+            Ok(unix) => job = job.now(unix),
+            Err(e) => {
+                error_line(&format!("--at: {e}"));
+                return EXIT_USAGE;
+            }
         }
-    };
+    }
+    execute(with_trust(job, &a.trust), &a.targets, &a.run)
+}
+
+fn with_trust(job: Job, trust: &TrustArgs) -> Job {
+    let job = trust
+        .chain
+        .iter()
+        .fold(job, |j, c| j.chain_file(c.clone()));
+    match &trust.name {
+        Some(name) => job.name(name.clone()),
+        None => job,
+    }
+}
+
+fn with_store(job: Job, store: &StoreArgs) -> Option<Job> {
     let location = match store.location {
         LocationArg::Machine => Location::Machine,
         LocationArg::Policy => Location::Policy,
         LocationArg::Enterprise => Location::Enterprise,
     };
-    Some(job.store(parsed).location(location))
+    let job = job.location(location);
+    let Some(name) = &store.store else {
+        return Some(job);
+    };
+    match name.parse::<Store>() {
+        Ok(s) => Some(job.store(s)),
+        Err(e) => {
+            error_line(&format!("--store {name}: {e}"));
+            None
+        }
+    }
 }
 
 fn with_certs(job: Job, certs: &args::CertArgs) -> Job {
@@ -172,9 +221,13 @@ fn execute(job: Job, target_args: &args::TargetArgs, run: &RunArgs) -> u8 {
 }
 
 fn exit_code(report: &Report) -> u8 {
-    if !report.all_ok() {
+    if report.expect_trust_failed && report.trust_failed() {
+        EXIT_INPUT
+    } else if !report.all_ok() {
         EXIT_TARGET_FAILED
     } else if report.operation == Operation::Verify && report.verify_failed() {
+        EXIT_VERIFY_MISMATCH
+    } else if report.operation == Operation::Check && report.trust_failed() {
         EXIT_VERIFY_MISMATCH
     } else {
         EXIT_OK

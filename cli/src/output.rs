@@ -1,6 +1,6 @@
 //! The human-readable report (stdout) and the one-line errors (stderr).
 
-use inject::{CertEntry, ImageReport, Operation, Report, TargetReport};
+use inject::{CertEntry, ImageReport, Operation, Report, TargetReport, TrustReport};
 
 use crate::error_line;
 
@@ -8,13 +8,14 @@ use crate::error_line;
 pub fn print_text(report: &Report) {
     for input in &report.inputs {
         outln!(
-            "certificate {}: {} {} expires {} -> {} ({})",
+            "certificate {}: {} {} expires {} -> {}/{} ({})",
             input.source,
             input.thumbprint,
             input.subject,
             input.not_after.as_deref().unwrap_or("?"),
+            input.location,
             input.store,
-            input.location
+            input.placement
         );
         for warning in &input.warnings {
             outln!("  warning: {warning}");
@@ -22,6 +23,9 @@ pub fn print_text(report: &Report) {
     }
     for warning in &report.warnings {
         outln!("warning: {warning}");
+    }
+    if report.expect_trust_failed {
+        outln!("expected trust NOT met: nothing was written (the check of every image follows)");
     }
     for target in &report.targets {
         for image in &target.images {
@@ -54,6 +58,9 @@ fn print_image(report: &Report, target: &TargetReport, image: &ImageReport) {
     for entry in &image.certificates {
         outln!("  {}", entry_line(report, entry));
     }
+    if let Some(trust) = &image.trust {
+        print_trust(trust);
+    }
     if image.reused {
         outln!("  (same hive content as an earlier image: edit reused)");
     }
@@ -62,6 +69,51 @@ fn print_image(report: &Report, target: &TargetReport, image: &ImageReport) {
     }
     for error in &image.errors {
         outln!("  error: {error}");
+    }
+}
+
+/// The verdict of a trust check: the path, or what is missing and what fixes it.
+fn print_trust(t: &TrustReport) {
+    let name = t
+        .name
+        .as_deref()
+        .map(|n| format!(" for {n}"))
+        .unwrap_or_default();
+    let verdict = if t.trusted { "TRUSTED" } else { "NOT TRUSTED" };
+    outln!("  {verdict}: {}{name} at {}", t.server, t.at);
+    for (i, c) in t.path.iter().enumerate() {
+        let arrow = if i == 0 { "path:" } else { "  <-" };
+        let anchor = if c.anchor { ", trust anchor" } else { "" };
+        outln!(
+            "    {arrow} {} [{}] ({}{anchor})",
+            c.subject,
+            c.thumbprint,
+            c.found_in
+        );
+    }
+    for p in &t.problems {
+        outln!("    problem: {}", p.message);
+    }
+    if let Some(m) = &t.missing_issuer {
+        let key = m
+            .key_identifier
+            .as_deref()
+            .map(|k| format!(", key identifier {k}"))
+            .unwrap_or_default();
+        outln!(
+            "    missing issuer: {} (issuer of {}{key})",
+            m.issuer,
+            m.issued_to
+        );
+    }
+    for fix in &t.fixes {
+        outln!("    fix: {fix}");
+    }
+    for w in &t.warnings {
+        outln!("    warning: {w}");
+    }
+    for u in &t.urls {
+        outln!("    url ({}): {}", u.kind, u.url);
     }
 }
 
@@ -112,7 +164,10 @@ fn summary(report: &Report, target: &TargetReport) -> String {
     }
     let changed = target.images.iter().any(|i| i.changed);
     match (report.operation, report.dry_run, changed) {
-        (Operation::List | Operation::Verify, _, _) => format!("read only ({seconds:.2} s)"),
+        (Operation::List | Operation::Verify | Operation::Check, _, _) => {
+            format!("read only ({seconds:.2} s)")
+        }
+        _ if report.expect_trust_failed => format!("nothing written ({seconds:.2} s)"),
         (_, true, true) => format!("dry run, would be written ({seconds:.2} s)"),
         _ => format!("unchanged, not written ({seconds:.2} s)"),
     }

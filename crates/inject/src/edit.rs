@@ -20,17 +20,25 @@ const BLOB: &str = certblob::BLOB_VALUE_NAME;
 pub enum HiveOp {
     /// Write the insertion's Blob at its key.
     Put(Box<Insertion>),
-    /// Delete the certificate key (with its subtree).
+    /// Delete the certificate key (with its subtree) wherever it is among `places`.
     Delete {
-        /// Key path relative to the SOFTWARE root.
-        key: String,
         /// The thumbprint (the key name).
         thumbprint: String,
-        /// Store name for the report.
-        store: String,
-        /// Location name for the report.
-        location: String,
+        /// Every place the certificate is removed from: one (a store was named) or every store
+        /// of every location. The first is the one a "not present" entry names.
+        places: Vec<StorePlace>,
     },
+}
+
+/// A certificate key in a named store.
+#[derive(Debug, Clone)]
+pub struct StorePlace {
+    /// Key path relative to the SOFTWARE root.
+    pub key: String,
+    /// Store name for the report.
+    pub store: String,
+    /// Location name for the report.
+    pub location: String,
 }
 
 impl HiveOp {
@@ -44,10 +52,12 @@ impl HiveOp {
                 into.extend_from_slice(&(insertion.blob.len() as u64).to_le_bytes());
                 into.extend_from_slice(&insertion.blob);
             }
-            HiveOp::Delete { key, .. } => {
+            HiveOp::Delete { places, .. } => {
                 into.extend_from_slice(b"del\0");
-                into.extend_from_slice(key.to_ascii_uppercase().as_bytes());
-                into.push(0);
+                for place in places {
+                    into.extend_from_slice(place.key.to_ascii_uppercase().as_bytes());
+                    into.push(0);
+                }
             }
         }
     }
@@ -209,39 +219,27 @@ fn apply(
                     record_warnings: Vec::new(),
                 });
             }
-            HiveOp::Delete {
-                key,
-                thumbprint,
-                store,
-                location,
-            } => {
-                // Name what is removed in the report: the certificate in the Blob, if readable.
-                let old = existing_blob(hive, key)
-                    .ok()
-                    .flatten()
-                    .and_then(|blob| certificate_in_blob(&blob).ok());
-                let action = if hive.delete_key(key).map_err(&hive_error)? {
-                    Action::Removed
-                } else {
-                    Action::NotPresent
-                };
-                expectations.push(Expectation::Absent { key: key.clone() });
-                entries.push(CertEntry {
-                    subject: old
-                        .as_ref()
-                        .map(|c| c.info().subject.clone())
-                        .unwrap_or_default(),
-                    thumbprint: thumbprint.clone(),
-                    not_after: old.as_ref().and_then(|c| rfc3339(c.info().not_after)),
-                    store: store.clone(),
-                    location: location.clone(),
-                    key: key.clone(),
-                    action,
-                    key_matches: true,
-                    note: None,
-                    friendly_name: None,
-                    record_warnings: Vec::new(),
-                });
+            HiveOp::Delete { thumbprint, places } => {
+                let mut removed_any = false;
+                for place in places {
+                    // Name what is removed in the report: the certificate in the Blob, if
+                    // readable.
+                    let old = existing_blob(hive, &place.key)
+                        .ok()
+                        .flatten()
+                        .and_then(|blob| certificate_in_blob(&blob).ok());
+                    let removed = hive.delete_key(&place.key).map_err(&hive_error)?;
+                    expectations.push(Expectation::Absent {
+                        key: place.key.clone(),
+                    });
+                    if removed {
+                        removed_any = true;
+                        entries.push(delete_entry(thumbprint, place, old, Action::Removed));
+                    }
+                }
+                if let (false, Some(first)) = (removed_any, places.first()) {
+                    entries.push(delete_entry(thumbprint, first, None, Action::NotPresent));
+                }
             }
         }
     }
@@ -255,6 +253,31 @@ fn apply(
             detail,
         })?;
     Ok((entries, Some(new_head), start.elapsed()))
+}
+
+/// The report entry of a removal (or of nothing to remove) at `place`.
+fn delete_entry(
+    thumbprint: &str,
+    place: &StorePlace,
+    old: Option<certblob::Certificate>,
+    action: Action,
+) -> CertEntry {
+    CertEntry {
+        subject: old
+            .as_ref()
+            .map(|c| c.info().subject.clone())
+            .unwrap_or_default(),
+        thumbprint: thumbprint.to_string(),
+        not_after: old.as_ref().and_then(|c| rfc3339(c.info().not_after)),
+        store: place.store.clone(),
+        location: place.location.clone(),
+        key: place.key.clone(),
+        action,
+        key_matches: true,
+        note: None,
+        friendly_name: None,
+        record_warnings: Vec::new(),
+    }
 }
 
 /// The Blob currently stored at `key`, if any.

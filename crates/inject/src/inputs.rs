@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use certblob::{Certificate, Location, Store, Thumbprint};
 
 use crate::error::Error;
+use crate::placement::{self, Placement, StoreChoice};
 use crate::report::InputCertificate;
 use crate::stores;
 use crate::time::rfc3339;
@@ -25,6 +26,8 @@ pub struct Insertion {
     pub key: String,
     /// Exact Blob bytes to write.
     pub blob: Vec<u8>,
+    /// Why it goes to `store` ("self-signed CA -> AuthRoot", "issued by CN=... -> CA").
+    pub placement: String,
 }
 
 impl Insertion {
@@ -43,6 +46,7 @@ impl Insertion {
             not_after: rfc3339(info.not_after),
             store: stores::store_name(self.location, self.store),
             location: stores::location_name(self.location).to_string(),
+            placement: self.placement.clone(),
             warnings,
         }
     }
@@ -60,12 +64,13 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    /// Adds every certificate of a certificate file, checked against certblob's findings.
+    /// Adds every certificate of a certificate file, checked against certblob's findings, each
+    /// placed in the store `choice` gives it.
     pub fn add_certificate_file(
         &mut self,
         path: &Path,
         location: Location,
-        store: Store,
+        choice: StoreChoice,
         force: bool,
         now_unix: i64,
     ) -> Result<(), Error> {
@@ -86,12 +91,13 @@ impl Inputs {
         let mut added = 0;
         for certificate in certificates {
             let blob = certblob::encode_blob(&certificate);
-            let key = certblob::cert_key_path(location, store, &certificate.thumbprint());
+            let placed = placement::place(&certificate, choice);
+            let key = certblob::cert_key_path(location, placed.store, &certificate.thumbprint());
             match self.push(
                 path,
                 certificate,
                 location,
-                store,
+                placed,
                 key,
                 blob,
                 force,
@@ -124,7 +130,7 @@ impl Inputs {
         path: &Path,
         certificate: Certificate,
         location: Location,
-        store: Store,
+        placed: Placement,
         key: String,
         blob: Vec<u8>,
         force: bool,
@@ -132,7 +138,19 @@ impl Inputs {
     ) -> Result<(), Error> {
         let mut warnings = Vec::new();
         let mut refusals = Vec::new();
-        for finding in certificate.findings(now_unix) {
+        // Whether a certificate is a root or an intermediate is the placement's business: it
+        // chose the store by it, or warns when the given store is not what Windows would choose.
+        let findings = certificate
+            .findings(now_unix)
+            .into_iter()
+            .filter(|f| f.kind != certblob::FindingKind::NotSelfSigned);
+        let Placement {
+            store,
+            reason: placement,
+            warning,
+        } = placed;
+        warnings.extend(warning);
+        for finding in findings {
             match finding.severity {
                 certblob::Severity::Refuse if !force => refusals.push(finding.message),
                 certblob::Severity::Refuse => warnings.push(format!("forced: {}", finding.message)),
@@ -170,6 +188,7 @@ impl Inputs {
             store,
             key,
             blob,
+            placement,
         };
         self.described.push(insertion.describe(warnings));
         self.insertions.push(insertion);

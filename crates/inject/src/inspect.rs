@@ -1,6 +1,7 @@
 //! Reading certificate stores out of a hive for `list` and `verify`, with nt-hive (the same
 //! independent parser that checks our writes).
 
+use certblob::{Certificate, Location, Store};
 use nt_hive::{Hive, KeyNode};
 
 use crate::guard::no_panic;
@@ -25,6 +26,36 @@ pub struct Expected {
     pub store: String,
     /// Location name.
     pub location: String,
+    /// No store was named: the certificate counts as present in whichever store it is
+    /// (`key` first, then every store of every location).
+    pub anywhere: bool,
+}
+
+impl Expected {
+    /// The keys to look at, in order: `key`, then (when `anywhere`) the same thumbprint in every
+    /// other store of every location, with their store and location names.
+    fn candidates(&self) -> Vec<(String, String, String)> {
+        let mut keys = vec![(
+            self.key.clone(),
+            self.store.clone(),
+            self.location.clone(),
+        )];
+        if let (true, Ok(tp)) = (self.anywhere, self.thumbprint.parse::<certblob::Thumbprint>()) {
+            for location in ALL_LOCATIONS {
+                for store in ALL_STORES {
+                    let key = certblob::cert_key_path(location, store, &tp);
+                    if !key.eq_ignore_ascii_case(&self.key) {
+                        keys.push((
+                            key,
+                            stores::store_name(location, store),
+                            stores::location_name(location).to_string(),
+                        ));
+                    }
+                }
+            }
+        }
+        keys
+    }
 }
 
 fn open(bytes: &[u8]) -> Result<Hive<&[u8]>, String> {
@@ -43,9 +74,86 @@ pub fn list(bytes: &[u8]) -> Result<Vec<CertEntry>, String> {
 }
 
 fn list_inner(bytes: &[u8]) -> Result<Vec<CertEntry>, String> {
+    let mut entries = Vec::new();
+    walk_stores(bytes, |location, store, key, name, blob| {
+        let mut entry = CertEntry {
+            subject: String::new(),
+            thumbprint: name.to_ascii_uppercase(),
+            not_after: None,
+            store: stores::store_name(location, store),
+            location: stores::location_name(location).to_string(),
+            key: format!("{key}\\{name}"),
+            action: Action::Listed,
+            key_matches: false,
+            note: None,
+            friendly_name: None,
+            record_warnings: Vec::new(),
+        };
+        match blob {
+            Ok(Some(blob)) => match certificate_in_blob(&blob) {
+                Ok(cert) => {
+                    judge_records(&blob, &cert, &mut entry);
+                    let tp = cert.thumbprint().to_string();
+                    entry.key_matches = tp.eq_ignore_ascii_case(name);
+                    if !entry.key_matches {
+                        entry.note = Some(format!(
+                            "key name {name} is not the thumbprint of the certificate in its Blob"
+                        ));
+                    }
+                    entry.thumbprint = tp;
+                    entry.subject = cert.info().subject.clone();
+                    entry.not_after = rfc3339(cert.info().not_after);
+                }
+                Err(e) => entry.note = Some(format!("Blob does not decode: {e}")),
+            },
+            Ok(None) => entry.note = Some("no Blob value".to_string()),
+            Err(e) => entry.note = Some(e),
+        }
+        entries.push(entry);
+    })?;
+    Ok(entries)
+}
+
+/// A certificate held in one of the hive's stores.
+#[derive(Debug, Clone)]
+pub struct StoreCert {
+    /// Where the store lives.
+    pub location: Location,
+    /// Which store.
+    pub store: Store,
+    /// The certificate in the entry's Blob.
+    pub certificate: Certificate,
+}
+
+/// Every certificate of every store whose Blob decodes (what `list` shows, less the entries
+/// that hold none), for `check`'s path building.
+pub fn store_certificates(bytes: &[u8]) -> Result<Vec<StoreCert>, String> {
+    no_panic("nt-hive", || {
+        let mut found = Vec::new();
+        walk_stores(bytes, |location, store, _, _, blob| {
+            if let Some(certificate) = blob
+                .ok()
+                .flatten()
+                .and_then(|b| certificate_in_blob(&b).ok())
+            {
+                found.push(StoreCert {
+                    location,
+                    store,
+                    certificate,
+                });
+            }
+        })?;
+        Ok(found)
+    })?
+}
+
+/// Calls `each(location, store, store key, entry name, its Blob)` for every entry of every store.
+fn walk_stores(
+    bytes: &[u8],
+    mut each: impl FnMut(Location, Store, &str, &str, Result<Option<Vec<u8>>, String>),
+) -> Result<(), String> {
     let hive = open(bytes)?;
     let root = root(&hive)?;
-    let mut entries = Vec::new();
     for location in ALL_LOCATIONS {
         for store in ALL_STORES {
             let key = certblob::certificates_key(location, store);
@@ -63,44 +171,11 @@ fn list_inner(bytes: &[u8]) -> Result<Vec<CertEntry>, String> {
                     .name()
                     .map_err(|e| format!("a subkey name of {key} does not read: {e}"))?
                     .to_string_lossy();
-                let mut entry = CertEntry {
-                    subject: String::new(),
-                    thumbprint: name.to_ascii_uppercase(),
-                    not_after: None,
-                    store: stores::store_name(location, store),
-                    location: stores::location_name(location).to_string(),
-                    key: format!("{key}\\{name}"),
-                    action: Action::Listed,
-                    key_matches: false,
-                    note: None,
-                    friendly_name: None,
-                    record_warnings: Vec::new(),
-                };
-                match blob_of(&subkey) {
-                    Ok(Some(blob)) => match certificate_in_blob(&blob) {
-                        Ok(cert) => {
-                            judge_records(&blob, &cert, &mut entry);
-                            let tp = cert.thumbprint().to_string();
-                            entry.key_matches = tp.eq_ignore_ascii_case(&name);
-                            if !entry.key_matches {
-                                entry.note = Some(format!(
-                                    "key name {name} is not the thumbprint of the certificate in its Blob"
-                                ));
-                            }
-                            entry.thumbprint = tp;
-                            entry.subject = cert.info().subject.clone();
-                            entry.not_after = rfc3339(cert.info().not_after);
-                        }
-                        Err(e) => entry.note = Some(format!("Blob does not decode: {e}")),
-                    },
-                    Ok(None) => entry.note = Some("no Blob value".to_string()),
-                    Err(e) => entry.note = Some(e),
-                }
-                entries.push(entry);
+                each(location, store, &key, &name, blob_of(&subkey));
             }
         }
     }
-    Ok(entries)
+    Ok(())
 }
 
 /// For each expected certificate: present and well-formed (`Verified`), `Missing` or
@@ -127,7 +202,15 @@ fn verify_inner(bytes: &[u8], expected: &[Expected]) -> Result<Vec<CertEntry>, S
             friendly_name: None,
             record_warnings: Vec::new(),
         };
-        match root.subpath(&want.key) {
+        let found = want.candidates().into_iter().find_map(|(key, store, location)| {
+            root.subpath(&key).map(|node| (node, key, store, location))
+        });
+        if let Some((_, key, store, location)) = &found {
+            entry.key.clone_from(key);
+            entry.store.clone_from(store);
+            entry.location.clone_from(location);
+        }
+        match found.map(|(node, ..)| node) {
             None => entry.note = Some("no such key".to_string()),
             Some(Err(e)) => {
                 entry.action = Action::Malformed;

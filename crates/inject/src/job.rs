@@ -7,17 +7,19 @@ use certblob::{Location, Store, Thumbprint};
 use rayon::prelude::*;
 
 use crate::cache::{ops_digest, EditCache};
-use crate::edit::HiveOp;
+use crate::edit::{HiveOp, StorePlace};
 use crate::error::Error;
 use crate::inputs::Inputs;
 use crate::inspect::Expected;
+use crate::placement::StoreChoice;
 use crate::process::Work;
 use crate::progress::ProgressEvent;
-use crate::report::{Operation, Report};
+use crate::report::{Operation, Report, TargetReport};
 use crate::run_target;
 use crate::stores;
 use crate::target::Target;
 use crate::time::now_unix;
+use crate::trust::TrustQuery;
 
 /// One run of inject-root: what to do, on which targets, with which certificates.
 ///
@@ -38,8 +40,13 @@ pub struct Job {
     reg_files: Vec<PathBuf>,
     thumbprints: Vec<String>,
     expect_thumbprints: Vec<String>,
-    store: Store,
+    store: Option<Store>,
+    root_store: Store,
     location: Location,
+    server_cert: Option<PathBuf>,
+    chain_files: Vec<PathBuf>,
+    name: Option<String>,
+    expect_trust: Option<PathBuf>,
     dry_run: bool,
     rebuild: bool,
     no_replay: bool,
@@ -50,7 +57,8 @@ pub struct Job {
 }
 
 impl Job {
-    /// A job doing `operation`, with no targets yet, store AuthRoot, location machine.
+    /// A job doing `operation`, with no targets yet, location machine, and certificates placed
+    /// by kind (a self-signed CA in AuthRoot, any other CA certificate in CA).
     pub fn new(operation: Operation) -> Job {
         Job {
             operation,
@@ -59,8 +67,13 @@ impl Job {
             reg_files: Vec::new(),
             thumbprints: Vec::new(),
             expect_thumbprints: Vec::new(),
-            store: Store::AuthRoot,
+            store: None,
+            root_store: Store::AuthRoot,
             location: Location::Machine,
+            server_cert: None,
+            chain_files: Vec::new(),
+            name: None,
+            expect_trust: None,
             dry_run: false,
             rebuild: false,
             no_replay: false,
@@ -109,9 +122,48 @@ impl Job {
         self
     }
 
-    /// The store for certificate files and thumbprints (default AuthRoot).
+    /// Puts every certificate into `store` (add), or looks only there (remove, verify). Without
+    /// it, an add places each certificate by kind, as Windows' certificate import wizard does: a
+    /// self-signed CA into the root store ([`Job::root_store`]), any other CA certificate into
+    /// `CA`; remove and verify find a certificate in whichever store it is.
     pub fn store(mut self, store: Store) -> Job {
-        self.store = store;
+        self.store = Some(store);
+        self
+    }
+
+    /// The root store self-signed CA certificates go to when placed by kind (default AuthRoot,
+    /// as in Microsoft's procedure; Root is the other choice).
+    pub fn root_store(mut self, store: Store) -> Job {
+        self.root_store = store;
+        self
+    }
+
+    /// `check`: the server certificate to judge (the first certificate of the file; any others
+    /// in it count as chain certificates).
+    pub fn server_certificate(mut self, path: impl Into<PathBuf>) -> Job {
+        self.server_cert = Some(path.into());
+        self
+    }
+
+    /// `check` and [`Job::expect_trust`]: a file of certificates the path may use as issuers
+    /// besides the image's stores (what the server sends in its TLS handshake).
+    pub fn chain_file(mut self, path: impl Into<PathBuf>) -> Job {
+        self.chain_files.push(path.into());
+        self
+    }
+
+    /// `check` and [`Job::expect_trust`]: the name the client connects to; the server
+    /// certificate must cover it.
+    pub fn name(mut self, name: impl Into<String>) -> Job {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Add: before anything is written, check that every image would trust this server
+    /// certificate after the change; if some would not, nothing is written and the report says
+    /// so ([`Report::expect_trust_failed`]).
+    pub fn expect_trust(mut self, server_certificate: impl Into<PathBuf>) -> Job {
+        self.expect_trust = Some(server_certificate.into());
         self
     }
 
@@ -162,7 +214,8 @@ impl Job {
         self
     }
 
-    /// The clock used to judge certificate validity (unix seconds; default: now).
+    /// The clock used to judge certificate validity, and the time `check` judges the path at
+    /// (unix seconds; default: now).
     pub fn now(mut self, unix: i64) -> Job {
         self.now_unix = Some(unix);
         self
@@ -183,13 +236,60 @@ impl Job {
         let (unique, duplicates) = crate::target::distinct_files(&self.targets);
         inputs.warnings.extend(duplicates);
         let (ops, expected) = self.plan(&inputs)?;
-        let cache = EditCache::default();
-        let file_sizes = crate::target::hive_file_sizes(&unique);
-        let work = Work {
-            operation: self.operation,
+        let trust = self.trust_query(now, &inputs)?;
+        let pass = Pass {
+            targets: &unique,
             ops: &ops,
-            ops_digest: ops_digest(&ops),
             expected: &expected,
+            trust: trust.as_ref(),
+        };
+        let mut expect_trust_failed = false;
+        let targets = match (&trust, self.operation) {
+            (Some(_), Operation::Add) => {
+                // Every image is judged with the certificates as if added, before any target
+                // is written: one image that would not trust the server stops them all.
+                let check = self.run_pass(Operation::Check, &pass, progress)?;
+                if check.iter().all(TargetReport::ok)
+                    && !check.iter().flat_map(|t| &t.images).any(|i| {
+                        i.trust.as_ref().is_some_and(|t| !t.trusted)
+                    })
+                {
+                    let mut added = self.run_pass(Operation::Add, &pass, progress)?;
+                    carry_trust(check, &mut added);
+                    added
+                } else {
+                    expect_trust_failed = true;
+                    check
+                }
+            }
+            _ => self.run_pass(self.operation, &pass, progress)?,
+        };
+        Ok(Report {
+            operation: self.operation,
+            dry_run: self.dry_run || expect_trust_failed,
+            inputs: inputs.described,
+            warnings: inputs.warnings,
+            targets,
+            expect_trust_failed,
+            elapsed_ms: millis(started),
+        })
+    }
+
+    /// Runs `operation` over every target of `pass`, in parallel.
+    fn run_pass(
+        &self,
+        operation: Operation,
+        pass: &Pass,
+        progress: &(dyn Fn(ProgressEvent) + Sync),
+    ) -> Result<Vec<TargetReport>, Error> {
+        let cache = EditCache::default();
+        let file_sizes = crate::target::hive_file_sizes(pass.targets);
+        let work = Work {
+            operation,
+            ops: pass.ops,
+            ops_digest: ops_digest(pass.ops),
+            expected: pass.expected,
+            trust: pass.trust,
             dry_run: self.dry_run,
             rebuild: self.rebuild,
             no_replay: self.no_replay,
@@ -200,29 +300,49 @@ impl Job {
         };
         let pool = rayon::ThreadPoolBuilder::new()
             // 0 lets rayon pick (one per core); never more threads than targets.
-            .num_threads(self.jobs.min(unique.len()))
+            .num_threads(self.jobs.min(pass.targets.len()))
             .build()
             .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
-        let reports = pool.install(|| {
-            unique
+        Ok(pool.install(|| {
+            pass.targets
                 .par_iter()
                 .enumerate()
                 .map(|(i, target)| run_target::process_target(&work, i, target))
                 .collect()
-        });
-        Ok(Report {
-            operation: self.operation,
-            dry_run: self.dry_run,
-            inputs: inputs.described,
-            warnings: inputs.warnings,
-            targets: reports,
-            elapsed_ms: millis(started),
-        })
+        }))
+    }
+
+    /// `check`, or an add with an expected trust: the server certificate, the chain, the name
+    /// and the time; `None` for everything else.
+    fn trust_query(&self, now: i64, inputs: &Inputs) -> Result<Option<TrustQuery>, Error> {
+        let server = match (self.operation, &self.server_cert, &self.expect_trust) {
+            (Operation::Check, Some(server), _) | (Operation::Add, _, Some(server)) => server,
+            (Operation::Check, None, _) => {
+                return Err(Error::Usage("check needs a server certificate".into()))
+            }
+            _ => {
+                if !self.chain_files.is_empty() || self.name.is_some() {
+                    return Err(Error::Usage(
+                        "a chain or a name goes with check or with an expected trust".into(),
+                    ));
+                }
+                return Ok(None);
+            }
+        };
+        let mut query = TrustQuery::load(server, &self.chain_files, self.name.clone(), now)?;
+        if self.operation == Operation::Add {
+            query.additions = inputs.insertions.clone();
+        }
+        Ok(Some(query))
     }
 
     fn load_inputs(&self, now: i64) -> Result<Inputs, Error> {
         let mut inputs = Inputs::default();
         let wants_certs = matches!(self.operation, Operation::Add | Operation::Verify);
+        let choice = StoreChoice {
+            explicit: self.store,
+            root_store: self.root_store,
+        };
         let has_certs = !(self.cert_files.is_empty() && self.reg_files.is_empty());
         if !wants_certs && has_certs {
             return Err(Error::Usage(format!(
@@ -231,7 +351,7 @@ impl Job {
             )));
         }
         for path in &self.cert_files {
-            inputs.add_certificate_file(path, self.location, self.store, self.force, now)?;
+            inputs.add_certificate_file(path, self.location, choice, self.force, now)?;
         }
         for path in &self.reg_files {
             inputs.add_reg_file(path, self.force, now)?;
@@ -278,12 +398,28 @@ impl Job {
 
     fn plan(&self, inputs: &Inputs) -> Result<(Vec<HiveOp>, Vec<Expected>), Error> {
         let thumbprints = parse_thumbprints(&self.thumbprints)?;
-        let by_thumbprint = |tp: &Thumbprint| {
-            (
-                certblob::cert_key_path(self.location, self.store, tp),
-                stores::store_name(self.location, self.store),
-                stores::location_name(self.location).to_string(),
-            )
+        // Where a certificate given by thumbprint is looked for: the named store, or every
+        // store of every location (the root store first).
+        let places = |tp: &Thumbprint| -> Vec<StorePlace> {
+            let place = |location, store| StorePlace {
+                key: certblob::cert_key_path(location, store, tp),
+                store: stores::store_name(location, store),
+                location: stores::location_name(location).to_string(),
+            };
+            match self.store {
+                Some(store) => vec![place(self.location, store)],
+                None => {
+                    let mut all = vec![place(self.location, self.root_store)];
+                    for location in stores::ALL_LOCATIONS {
+                        for store in stores::ALL_STORES {
+                            if (location, store) != (self.location, self.root_store) {
+                                all.push(place(location, store));
+                            }
+                        }
+                    }
+                    all
+                }
+            }
         };
         match self.operation {
             Operation::Add => {
@@ -313,14 +449,9 @@ impl Job {
                 }
                 let ops = thumbprints
                     .iter()
-                    .map(|tp| {
-                        let (key, store, location) = by_thumbprint(tp);
-                        HiveOp::Delete {
-                            key,
-                            thumbprint: tp.to_string(),
-                            store,
-                            location,
-                        }
+                    .map(|tp| HiveOp::Delete {
+                        thumbprint: tp.to_string(),
+                        places: places(tp),
                     })
                     .collect();
                 Ok((ops, Vec::new()))
@@ -336,17 +467,19 @@ impl Job {
                         subject: i.certificate.info().subject.clone(),
                         store: stores::store_name(i.location, i.store),
                         location: stores::location_name(i.location).to_string(),
+                        anywhere: self.store.is_none(),
                     })
                     .collect();
                 for tp in &thumbprints {
-                    let (key, store, location) = by_thumbprint(tp);
+                    let first = places(tp).swap_remove(0);
                     expected.push(Expected {
-                        key,
+                        key: first.key,
                         thumbprint: tp.to_string(),
                         der: None,
                         subject: String::new(),
-                        store,
-                        location,
+                        store: first.store,
+                        location: first.location,
+                        anywhere: self.store.is_none(),
                     });
                 }
                 if expected.is_empty() {
@@ -356,9 +489,12 @@ impl Job {
                 }
                 Ok((Vec::new(), expected))
             }
-            Operation::List => {
+            Operation::List | Operation::Check => {
                 if !thumbprints.is_empty() {
-                    return Err(Error::Usage("list takes no --thumbprint".into()));
+                    return Err(Error::Usage(format!(
+                        "{} takes no --thumbprint",
+                        operation_name(self.operation)
+                    )));
                 }
                 Ok((Vec::new(), Vec::new()))
             }
@@ -390,6 +526,27 @@ fn operation_name(operation: Operation) -> &'static str {
         Operation::Remove => "remove",
         Operation::List => "list",
         Operation::Verify => "verify",
+        Operation::Check => "check",
+    }
+}
+
+/// What one pass over the targets works with.
+struct Pass<'a> {
+    targets: &'a [Target],
+    ops: &'a [HiveOp],
+    expected: &'a [Expected],
+    trust: Option<&'a TrustQuery>,
+}
+
+/// Gives each image of an add the trust verdict its check pass found (same targets, same
+/// images, in the same order).
+fn carry_trust(check: Vec<TargetReport>, added: &mut [TargetReport]) {
+    for (checked, target) in check.into_iter().zip(added.iter_mut()) {
+        for (image_check, image) in checked.images.into_iter().zip(target.images.iter_mut()) {
+            if image_check.index == image.index {
+                image.trust = image_check.trust;
+            }
+        }
     }
 }
 

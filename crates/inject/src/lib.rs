@@ -32,6 +32,7 @@ mod inputs;
 mod inspect;
 mod job;
 mod logs;
+mod placement;
 mod process;
 pub mod progress;
 mod readback;
@@ -41,6 +42,7 @@ mod run_target;
 mod stores;
 pub mod target;
 mod time;
+mod trust;
 mod wim_target;
 mod write;
 
@@ -49,7 +51,8 @@ pub use error::Error;
 pub use job::Job;
 pub use progress::{ProgressEvent, ProgressKind};
 pub use report::{
-    Action, CertEntry, ImageReport, InputCertificate, Operation, Report, TargetReport,
-    WimCommitReport,
+    Action, CertEntry, ImageReport, InputCertificate, MissingIssuer, Operation, PathEntry, Report,
+    TargetReport, TrustProblem, TrustReport, TrustUrl, WimCommitReport,
 };
 pub use target::Target;
+pub use time::parse_rfc3339;

@@ -11,6 +11,7 @@ use crate::inspect::{self, Expected};
 use crate::logs::{self, LogFix};
 use crate::progress::ProgressEvent;
 use crate::report::{ImageReport, Operation};
+use crate::trust::{self, TrustQuery};
 
 /// Everything a worker needs to process hives; shared by all threads of a job.
 pub struct Work<'a> {
@@ -22,6 +23,8 @@ pub struct Work<'a> {
     pub ops_digest: [u8; 32],
     /// Verify: what must be there.
     pub expected: &'a [Expected],
+    /// Check: the server certificate and what else the path may use.
+    pub trust: Option<&'a TrustQuery>,
     /// Plan only.
     pub dry_run: bool,
     /// WIM targets: rewrite the whole file instead of appending.
@@ -130,18 +133,26 @@ fn run(
         detail,
     };
     match (work.operation, primary) {
-        (Operation::List | Operation::Verify, primary) => {
+        (Operation::List | Operation::Verify | Operation::Check, primary) => {
             let bytes = match primary {
                 Primary::Bytes(bytes) => bytes,
                 Primary::File { path, .. } => {
                     Arc::new(std::fs::read(&path).map_err(|source| Error::Io { path, source })?)
                 }
             };
-            report.certificates = match work.operation {
-                Operation::List => inspect::list(&bytes),
-                _ => inspect::verify(&bytes, work.expected),
+            match (work.operation, work.trust) {
+                (Operation::Check, Some(query)) => {
+                    let in_image = inspect::store_certificates(&bytes).map_err(hive_error)?;
+                    report.trust = Some(trust::check_image(query, &in_image));
+                }
+                (Operation::List, _) => {
+                    report.certificates = inspect::list(&bytes).map_err(hive_error)?;
+                }
+                _ => {
+                    report.certificates =
+                        inspect::verify(&bytes, work.expected).map_err(hive_error)?;
+                }
             }
-            .map_err(hive_error)?;
         }
         (Operation::Add | Operation::Remove, Primary::Bytes(primary)) => {
             let key = match content_sha1 {

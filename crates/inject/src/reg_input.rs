@@ -54,11 +54,16 @@ impl Inputs {
                         )));
                     }
                     let key = certblob::cert_key_path(location, store, &thumbprint);
+                    let placed = crate::placement::Placement {
+                        warning: crate::placement::explicit_warning_for(&certificate, store),
+                        reason: format!("written in the .reg file -> {}", store.key_name()),
+                        store,
+                    };
                     self.push(
                         path,
                         certificate,
                         location,
-                        store,
+                        placed,
                         key,
                         data.clone(),
                         force,

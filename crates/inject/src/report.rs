@@ -17,6 +17,8 @@ pub enum Operation {
     List,
     /// Check that every given certificate is present and well-formed.
     Verify,
+    /// Check whether each image would trust a server certificate (certification path).
+    Check,
 }
 
 /// What happened to one certificate in one image.
@@ -118,6 +120,10 @@ pub struct ImageReport {
     pub certificates: Vec<CertEntry>,
     /// Warnings (certblob findings, skipped `.reg` operations, log handling...).
     pub warnings: Vec<String>,
+    /// `check` (and an add with an expected trust): will this image trust the server
+    /// certificate, and through which path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust: Option<TrustReport>,
     /// Errors for this image; any error means the target was not written.
     pub errors: Vec<String>,
     /// True when the hive content changed (or would change, in a dry run).
@@ -217,6 +223,9 @@ pub struct InputCertificate {
     pub store: String,
     /// Location it goes to.
     pub location: String,
+    /// Why it goes to that store: "self-signed CA -> AuthRoot", "issued by CN=... -> CA",
+    /// "--store Root", "written in the .reg file -> Root".
+    pub placement: String,
     /// certblob's warnings (and refusals overridden by force).
     pub warnings: Vec<String>,
 }
@@ -234,6 +243,10 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// One entry per target, in the order given.
     pub targets: Vec<TargetReport>,
+    /// An add with an expected trust (`Job::expect_trust`): some image would not trust the
+    /// server after the change, so nothing was written; `targets` then hold the check.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub expect_trust_failed: bool,
     /// Wall time of the whole job, in milliseconds.
     pub elapsed_ms: u64,
 }
@@ -252,4 +265,103 @@ impl Report {
             .flat_map(|i| &i.certificates)
             .any(|c| c.action.is_verify_failure())
     }
+
+    /// `check`: true when some image does not trust the server certificate (an image that could
+    /// not be checked is a target failure, see [`Report::all_ok`]).
+    pub fn trust_failed(&self) -> bool {
+        self.targets
+            .iter()
+            .flat_map(|t| &t.images)
+            .any(|i| i.trust.as_ref().is_some_and(|t| !t.trusted))
+    }
+}
+
+/// Will one image trust the server certificate: the certification path Windows' chain engine
+/// would build from the server certificate to a trust anchor of the image, checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrustReport {
+    /// True when a path to an anchor of the image's root stores was found and every check
+    /// passed.
+    pub trusted: bool,
+    /// The server certificate's subject.
+    pub server: String,
+    /// The name the server certificate was checked for (`--name`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The time of the check, RFC 3339.
+    pub at: String,
+    /// The path, server certificate first, anchor last: the trusted one, or the best failing
+    /// one.
+    pub path: Vec<PathEntry>,
+    /// Why it is not trusted (empty when trusted).
+    pub problems: Vec<TrustProblem>,
+    /// What fixes it: commands to run, certificates to obtain.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<String>,
+    /// Not failures, but worth knowing (SHA-1 signatures, small keys, near expiry, a path that
+    /// needs certificates from `--chain`).
+    pub warnings: Vec<String>,
+    /// CRL distribution points and AIA URLs of the path's certificates: a client booted on the
+    /// internet must reach them when revocation is checked.
+    pub urls: Vec<TrustUrl>,
+    /// When the path stops at a certificate whose issuer was found nowhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_issuer: Option<MissingIssuer>,
+    /// How many candidate paths were tried.
+    pub paths_tried: usize,
+}
+
+/// One certificate of a certification path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PathEntry {
+    /// Subject distinguished name.
+    pub subject: String,
+    /// Issuer distinguished name.
+    pub issuer: String,
+    /// SHA-1 thumbprint, 40 upper-case hex digits.
+    pub thumbprint: String,
+    /// Where it was found: "server certificate", "--chain FILE", "image store machine/CA",
+    /// "added by this run (FILE)".
+    pub found_in: String,
+    /// Expiry as RFC 3339.
+    pub not_after: Option<String>,
+    /// True for the trust anchor (a certificate of the image's root stores).
+    pub anchor: bool,
+}
+
+/// One reason a path is not trusted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrustProblem {
+    /// What kind of problem: "missing_issuer", "untrusted_root", "bad_signature", "expired",
+    /// "not_yet_valid", "not_ca", "path_len_exceeded", "no_key_cert_sign", "no_server_auth",
+    /// "name_mismatch", "disallowed", "unsupported_algorithm", ...
+    pub kind: String,
+    /// Thumbprint of the certificate it is about, when it is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
+    /// A sentence for the user.
+    pub message: String,
+}
+
+/// A URL named by a certificate of the path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrustUrl {
+    /// Thumbprint of the certificate naming it.
+    pub certificate: String,
+    /// "crl", "ca_issuers" or "ocsp".
+    pub kind: String,
+    /// The URL.
+    pub url: String,
+}
+
+/// The issuer a path needs and nobody supplied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MissingIssuer {
+    /// Subject of the certificate whose issuer is missing.
+    pub issued_to: String,
+    /// The issuer's distinguished name, as that certificate names it.
+    pub issuer: String,
+    /// The authority key identifier that certificate names (upper-case hex).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_identifier: Option<String>,
 }

@@ -39,6 +39,13 @@ pub fn process_target(work: &Work, index: usize, target: &Target) -> TargetRepor
         // `written` stays true when the failure came after the write (emptying a stale log).
         report.error = Some(e.to_string());
     }
+    if let Some(query) = work.trust {
+        for image in &mut report.images {
+            if let Some(trust) = &mut image.trust {
+                crate::trust::fill_fixes(query, target, trust);
+            }
+        }
+    }
     report.elapsed_ms = millis(started);
     emit(ProgressKind::Finished { ok: report.ok() });
     report
