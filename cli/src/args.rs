@@ -205,7 +205,12 @@ pub struct AddArgs {
     pub force: bool,
     /// The root store self-signed CA certificates go to when --store is not given: AuthRoot
     /// (as in Microsoft's procedure) or Root.
-    #[arg(long, value_name = "NAME", default_value = "AuthRoot", help_heading = "Store")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "AuthRoot",
+        help_heading = "Store"
+    )]
     pub root_store: String,
     /// Before anything is written, check that every image will trust this server certificate
     /// after the change; if some image would not, nothing is written (exit 4).

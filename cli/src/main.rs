@@ -137,10 +137,7 @@ fn check(a: CheckArgs) -> u8 {
 }
 
 fn with_trust(job: Job, trust: &TrustArgs) -> Job {
-    let job = trust
-        .chain
-        .iter()
-        .fold(job, |j, c| j.chain_file(c.clone()));
+    let job = trust.chain.iter().fold(job, |j, c| j.chain_file(c.clone()));
     match &trust.name {
         Some(name) => job.name(name.clone()),
         None => job,

@@ -60,6 +60,13 @@ impl Display {
         let name = event.path.display().to_string();
         match event.kind {
             ProgressKind::Started { images } => {
+                // A target checked before it is written (an add with an expected trust) starts
+                // twice: the same bar runs again.
+                if let Some(bar) = bars.get(&event.target) {
+                    bar.set_length(u64::from(images));
+                    bar.set_position(0);
+                    return;
+                }
                 let bar = multi.add(ProgressBar::new(u64::from(images)));
                 bar.set_style(
                     ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} images {msg}")

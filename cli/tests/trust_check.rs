@@ -109,7 +109,8 @@ fn a_bundle_puts_the_root_in_authroot_and_the_intermediate_in_ca() {
             Some(true)
         );
         assert_eq!(
-            hivex_blob(&hive, &store_key("CA", &issuing_tp)).map(|b| contains(&b, &der(&c.issuing))),
+            hivex_blob(&hive, &store_key("CA", &issuing_tp))
+                .map(|b| contains(&b, &der(&c.issuing))),
             Some(true)
         );
         assert_eq!(hivex_blob(&hive, &store_key("AuthRoot", &issuing_tp)), None);
@@ -173,7 +174,12 @@ fn p7b_and_single_files_are_placed_by_kind_and_explicit_stores_warn() {
     let p7b = c.pki.p7b("chain.p7b", &[&c.issuing, &c.root]);
     let hive = tmp.path().join("SOFTWARE");
     fs::copy(testhive(), &hive).unwrap();
-    let report = report_of([os("--hive"), hive.as_os_str(), os("--cert"), p7b.as_os_str()]);
+    let report = report_of([
+        os("--hive"),
+        hive.as_os_str(),
+        os("--cert"),
+        p7b.as_os_str(),
+    ]);
     let placements: Vec<(String, String)> = report["inputs"]
         .as_array()
         .unwrap()
@@ -274,14 +280,22 @@ fn check_on_a_wim_agrees_with_openssl_before_and_after_the_root_is_added() {
     let (code, report) = check(&[os("--chain"), c.issuing.as_os_str(), os("--name"), os(NAME)]);
     assert_eq!(code, 3, "{report}");
     assert_eq!(fs::read(&wim).unwrap(), before, "check must not write");
-    assert!(!c.pki.openssl_trusts(&c.server, &[], &[&c.issuing], Some(NAME), at));
+    assert!(!c
+        .pki
+        .openssl_trusts(&c.server, &[], &[&c.issuing], Some(NAME), at));
     for image in 0..2 {
         let t = trust(&report, image);
         assert_eq!(t["trusted"], false);
-        assert_eq!(t["missing_issuer"]["issuer"], "O=Contoso Test, CN=Contoso Root CA");
+        assert_eq!(
+            t["missing_issuer"]["issuer"],
+            "O=Contoso Test, CN=Contoso Root CA"
+        );
         assert_eq!(t["path"].as_array().unwrap().len(), 2, "{t}");
         let fixes = t["fixes"].to_string();
-        assert!(fixes.contains("obtain the certificate for O=Contoso Test, CN=Contoso Root CA"), "{fixes}");
+        assert!(
+            fixes.contains("obtain the certificate for O=Contoso Test, CN=Contoso Root CA"),
+            "{fixes}"
+        );
     }
     // the root only in --chain: an untrusted root, and the fix names the file
     let (code, report) = check(&[os("--chain"), c.bundle.as_os_str()]);
@@ -289,16 +303,22 @@ fn check_on_a_wim_agrees_with_openssl_before_and_after_the_root_is_added() {
     let t = trust(&report, 0);
     assert!(t["problems"].to_string().contains("untrusted_root"), "{t}");
     assert!(
-        t["fixes"].to_string().contains(&format!(
-            "--cert {}",
-            c.bundle.display()
-        )),
+        t["fixes"]
+            .to_string()
+            .contains(&format!("--cert {}", c.bundle.display())),
         "{t}"
     );
 
     // add the bundle: root to AuthRoot, issuing CA to CA
-    report_of([os("--wim"), wim.as_os_str(), os("--cert"), c.bundle.as_os_str()]);
-    assert!(c.pki.openssl_trusts(&c.server, &[&c.root], &[&c.issuing], Some(NAME), at));
+    report_of([
+        os("--wim"),
+        wim.as_os_str(),
+        os("--cert"),
+        c.bundle.as_os_str(),
+    ]);
+    assert!(c
+        .pki
+        .openssl_trusts(&c.server, &[&c.root], &[&c.issuing], Some(NAME), at));
     let (code, report) = check(&[os("--name"), os(NAME)]);
     assert_eq!(code, 0, "{report}");
     for image in 0..2 {
@@ -313,20 +333,35 @@ fn check_on_a_wim_agrees_with_openssl_before_and_after_the_root_is_added() {
         assert_eq!(path[1]["thumbprint"], openssl_thumbprint(&c.issuing));
         assert_eq!(path[2]["thumbprint"], openssl_thumbprint(&c.root));
         let urls = t["urls"].to_string();
-        assert!(urls.contains("http://pki.contoso.test/issuing.crl"), "{urls}");
+        assert!(
+            urls.contains("http://pki.contoso.test/issuing.crl"),
+            "{urls}"
+        );
         assert!(t["problems"].as_array().unwrap().is_empty());
     }
     // another name
-    assert!(!c.pki.openssl_trusts(&c.server, &[&c.root], &[&c.issuing], Some("other.contoso.com"), at));
+    assert!(!c.pki.openssl_trusts(
+        &c.server,
+        &[&c.root],
+        &[&c.issuing],
+        Some("other.contoso.com"),
+        at
+    ));
     let (code, report) = check(&[os("--name"), os("other.contoso.com")]);
     assert_eq!(code, 3);
-    assert!(trust(&report, 0)["problems"].to_string().contains("name_mismatch"));
+    assert!(trust(&report, 0)["problems"]
+        .to_string()
+        .contains("name_mismatch"));
     // far past expiry
     let later = 4_102_444_800; // 2100-01-01
-    assert!(!c.pki.openssl_trusts(&c.server, &[&c.root], &[&c.issuing], None, later));
+    assert!(!c
+        .pki
+        .openssl_trusts(&c.server, &[&c.root], &[&c.issuing], None, later));
     let (code, report) = check(&[os("--at"), os("2100-01-01T00:00:00Z")]);
     assert_eq!(code, 3);
-    assert!(trust(&report, 0)["problems"].to_string().contains("expired"));
+    assert!(trust(&report, 0)["problems"]
+        .to_string()
+        .contains("expired"));
     assert_eq!(trust(&report, 0)["at"], "2100-01-01T00:00:00Z");
     // the same instant with an offset
     let (_, report) = check(&[os("--at"), os("2100-01-01T02:00:00+02:00")]);
@@ -478,7 +513,11 @@ fn check_bad_input_is_a_clear_error_or_a_clear_not_trusted() {
     many.root("r", "Many Root", Key::P256);
     let mut parts = Vec::new();
     for i in 0..50 {
-        let issuer = if i == 0 { "r".to_string() } else { format!("c{}", i - 1) };
+        let issuer = if i == 0 {
+            "r".to_string()
+        } else {
+            format!("c{}", i - 1)
+        };
         parts.push(many.issue(&format!("c{i}"), "Same Name CA", &issuer, Key::P256, CA_EXT));
     }
     let leaf = many.issue("leaf", NAME, "c49", Key::P256, &server_ext(&[NAME]));

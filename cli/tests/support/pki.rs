@@ -66,10 +66,22 @@ impl Pki {
         let p = path.to_str().unwrap();
         match key {
             Key::Rsa => openssl(&[
-                "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", p,
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+                "-out",
+                p,
             ]),
             Key::P256 => openssl(&[
-                "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", p,
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-out",
+                p,
             ]),
         }
         path
@@ -86,9 +98,22 @@ impl Pki {
         )
         .unwrap();
         openssl(&[
-            "req", "-x509", "-new", "-key", k.to_str().unwrap(), "-sha256", "-days", "3650",
-            "-subj", &format!("/O=Contoso Test/CN={cn}"), "-config", ext.to_str().unwrap(),
-            "-extensions", "v3", "-out", cert.to_str().unwrap(),
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            k.to_str().unwrap(),
+            "-sha256",
+            "-days",
+            "3650",
+            "-subj",
+            &format!("/O=Contoso Test/CN={cn}"),
+            "-config",
+            ext.to_str().unwrap(),
+            "-extensions",
+            "v3",
+            "-out",
+            cert.to_str().unwrap(),
         ]);
         cert
     }
@@ -102,14 +127,31 @@ impl Pki {
         let extfile = self.path(&format!("{name}.ext"));
         fs::write(&extfile, ext).unwrap();
         openssl(&[
-            "req", "-new", "-key", k.to_str().unwrap(), "-subj",
-            &format!("/O=Contoso Test/CN={cn}"), "-out", csr.to_str().unwrap(),
+            "req",
+            "-new",
+            "-key",
+            k.to_str().unwrap(),
+            "-subj",
+            &format!("/O=Contoso Test/CN={cn}"),
+            "-out",
+            csr.to_str().unwrap(),
         ]);
         openssl(&[
-            "x509", "-req", "-in", csr.to_str().unwrap(), "-CA",
-            self.path(&format!("{issuer}.pem")).to_str().unwrap(), "-CAkey",
-            self.path(&format!("{issuer}.key")).to_str().unwrap(), "-CAcreateserial", "-sha256",
-            "-days", "825", "-extfile", extfile.to_str().unwrap(), "-out",
+            "x509",
+            "-req",
+            "-in",
+            csr.to_str().unwrap(),
+            "-CA",
+            self.path(&format!("{issuer}.pem")).to_str().unwrap(),
+            "-CAkey",
+            self.path(&format!("{issuer}.key")).to_str().unwrap(),
+            "-CAcreateserial",
+            "-sha256",
+            "-days",
+            "825",
+            "-extfile",
+            extfile.to_str().unwrap(),
+            "-out",
             cert.to_str().unwrap(),
         ]);
         cert
@@ -151,7 +193,13 @@ impl Pki {
     ) -> bool {
         let ca = self.bundle("oracle-anchors.pem", anchors);
         let mut cmd = Command::new("openssl");
-        cmd.args(["verify", "-attime", &at_unix.to_string(), "-purpose", "sslserver"]);
+        cmd.args([
+            "verify",
+            "-attime",
+            &at_unix.to_string(),
+            "-purpose",
+            "sslserver",
+        ]);
         cmd.arg("-CAfile").arg(&ca);
         if !untrusted.is_empty() {
             cmd.arg("-untrusted")

@@ -35,12 +35,11 @@ impl Expected {
     /// The keys to look at, in order: `key`, then (when `anywhere`) the same thumbprint in every
     /// other store of every location, with their store and location names.
     fn candidates(&self) -> Vec<(String, String, String)> {
-        let mut keys = vec![(
-            self.key.clone(),
-            self.store.clone(),
-            self.location.clone(),
-        )];
-        if let (true, Ok(tp)) = (self.anywhere, self.thumbprint.parse::<certblob::Thumbprint>()) {
+        let mut keys = vec![(self.key.clone(), self.store.clone(), self.location.clone())];
+        if let (true, Ok(tp)) = (
+            self.anywhere,
+            self.thumbprint.parse::<certblob::Thumbprint>(),
+        ) {
             for location in ALL_LOCATIONS {
                 for store in ALL_STORES {
                     let key = certblob::cert_key_path(location, store, &tp);
@@ -202,9 +201,12 @@ fn verify_inner(bytes: &[u8], expected: &[Expected]) -> Result<Vec<CertEntry>, S
             friendly_name: None,
             record_warnings: Vec::new(),
         };
-        let found = want.candidates().into_iter().find_map(|(key, store, location)| {
-            root.subpath(&key).map(|node| (node, key, store, location))
-        });
+        let found = want
+            .candidates()
+            .into_iter()
+            .find_map(|(key, store, location)| {
+                root.subpath(&key).map(|node| (node, key, store, location))
+            });
         if let Some((_, key, store, location)) = &found {
             entry.key.clone_from(key);
             entry.store.clone_from(store);

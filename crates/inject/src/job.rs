@@ -13,7 +13,7 @@ use crate::inputs::Inputs;
 use crate::inspect::Expected;
 use crate::placement::StoreChoice;
 use crate::process::Work;
-use crate::progress::ProgressEvent;
+use crate::progress::{ProgressEvent, ProgressKind};
 use crate::report::{Operation, Report, TargetReport};
 use crate::run_target;
 use crate::stores;
@@ -248,11 +248,19 @@ impl Job {
             (Some(_), Operation::Add) => {
                 // Every image is judged with the certificates as if added, before any target
                 // is written: one image that would not trust the server stops them all.
-                let check = self.run_pass(Operation::Check, &pass, progress)?;
+                // The check pass reports its progress, but a target is finished only once it
+                // has been written.
+                let quiet_finish = |event: ProgressEvent| {
+                    if !matches!(event.kind, ProgressKind::Finished { .. }) {
+                        progress(event)
+                    }
+                };
+                let check = self.run_pass(Operation::Check, &pass, &quiet_finish)?;
                 if check.iter().all(TargetReport::ok)
-                    && !check.iter().flat_map(|t| &t.images).any(|i| {
-                        i.trust.as_ref().is_some_and(|t| !t.trusted)
-                    })
+                    && !check
+                        .iter()
+                        .flat_map(|t| &t.images)
+                        .any(|i| i.trust.as_ref().is_some_and(|t| !t.trusted))
                 {
                     let mut added = self.run_pass(Operation::Add, &pass, progress)?;
                     carry_trust(check, &mut added);

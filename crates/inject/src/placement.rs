@@ -110,3 +110,58 @@ fn explicit_warning(kind: Kind, store: Store, issuer: &str) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn real_root() -> Certificate {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../testdata/certs/DigiCert_Global_Root_CA.crt"
+        );
+        certblob::read_certificates(std::path::Path::new(path))
+            .unwrap()
+            .remove(0)
+    }
+
+    #[test]
+    fn a_real_root_goes_to_the_root_store_chosen() {
+        let root = real_root();
+        let placed = place(&root, StoreChoice::default());
+        assert_eq!(placed.store, Store::AuthRoot);
+        assert_eq!(placed.reason, "self-signed CA -> AuthRoot");
+        assert_eq!(placed.warning, None);
+        let placed = place(
+            &root,
+            StoreChoice {
+                explicit: None,
+                root_store: Store::Root,
+            },
+        );
+        assert_eq!(placed.store, Store::Root);
+    }
+
+    #[test]
+    fn an_explicit_store_wins_and_warns_when_the_wizard_would_differ() {
+        let root = real_root();
+        for (store, warns) in [
+            (Store::AuthRoot, false),
+            (Store::Root, false),
+            (Store::Disallowed, false),
+            (Store::Ca, true),
+            (Store::TrustedPeople, true),
+        ] {
+            let placed = place(
+                &root,
+                StoreChoice {
+                    explicit: Some(store),
+                    root_store: Store::AuthRoot,
+                },
+            );
+            assert_eq!(placed.store, store);
+            assert_eq!(placed.reason, format!("--store {}", store.key_name()));
+            assert_eq!(placed.warning.is_some(), warns, "{store:?}");
+        }
+    }
+}

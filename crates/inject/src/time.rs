@@ -36,8 +36,14 @@ mod tests {
     #[test]
     fn rfc3339_with_z_or_offset() {
         assert_eq!(parse_rfc3339("2027-01-01T00:00:00Z"), Ok(1_798_761_600));
-        assert_eq!(parse_rfc3339("2027-01-01T02:00:00+02:00"), Ok(1_798_761_600));
-        assert_eq!(parse_rfc3339("2027-01-01T00:00:00+00:00"), Ok(1_798_761_600));
+        assert_eq!(
+            parse_rfc3339("2027-01-01T02:00:00+02:00"),
+            Ok(1_798_761_600)
+        );
+        assert_eq!(
+            parse_rfc3339("2027-01-01T00:00:00+00:00"),
+            Ok(1_798_761_600)
+        );
         assert!(parse_rfc3339("2027-01-01").is_err());
         assert!(parse_rfc3339("yesterday").is_err());
     }

@@ -350,7 +350,10 @@ pub fn fill_fixes(query: &TrustQuery, target: &Target, report: &mut TrustReport)
             )),
             ("name_mismatch", _) => fixes.push(format!(
                 "the server needs a certificate issued for {}",
-                report.name.as_deref().unwrap_or("the name it is reached by")
+                report
+                    .name
+                    .as_deref()
+                    .unwrap_or("the name it is reached by")
             )),
             _ => {}
         }

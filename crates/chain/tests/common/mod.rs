@@ -117,11 +117,27 @@ impl Pki {
         let args: Vec<&str> = match alg {
             Alg::Rsa(bits) => {
                 opt = format!("rsa_keygen_bits:{bits}");
-                vec!["genpkey", "-algorithm", "RSA", "-pkeyopt", &opt, "-out", &name]
+                vec![
+                    "genpkey",
+                    "-algorithm",
+                    "RSA",
+                    "-pkeyopt",
+                    &opt,
+                    "-out",
+                    &name,
+                ]
             }
             Alg::Ec(curve) => {
                 opt = format!("ec_paramgen_curve:{curve}");
-                vec!["genpkey", "-algorithm", "EC", "-pkeyopt", &opt, "-out", &name]
+                vec![
+                    "genpkey",
+                    "-algorithm",
+                    "EC",
+                    "-pkeyopt",
+                    &opt,
+                    "-out",
+                    &name,
+                ]
             }
         };
         openssl_ok(self.path(), &args);
@@ -157,12 +173,38 @@ impl Pki {
         let key = spec.key.path.to_str().unwrap().to_string();
         openssl_ok(
             self.path(),
-            &["req", "-new", "-key", &key, "-subj", &spec.subject, "-out", &csr],
+            &[
+                "req",
+                "-new",
+                "-key",
+                &key,
+                "-subj",
+                &spec.subject,
+                "-out",
+                &csr,
+            ],
         );
         let mut args: Vec<String> = [
-            "ca", "-batch", "-config", "ca.cnf", "-in", &csr, "-out", &pem, "-notext",
-            "-preserveDN", "-startdate", &spec.from, "-enddate", &spec.until, "-extfile",
-            &extfile, "-extensions", "e", "-md", spec.md,
+            "ca",
+            "-batch",
+            "-config",
+            "ca.cnf",
+            "-in",
+            &csr,
+            "-out",
+            &pem,
+            "-notext",
+            "-preserveDN",
+            "-startdate",
+            &spec.from,
+            "-enddate",
+            &spec.until,
+            "-extfile",
+            &extfile,
+            "-extensions",
+            "e",
+            "-md",
+            spec.md,
         ]
         .iter()
         .map(|s| s.to_string())
@@ -224,6 +266,32 @@ impl Pki {
         spec
     }
 
+    /// A certificate from DER bytes (e.g. a tampered copy), written as PEM for openssl.
+    pub fn from_der(&mut self, der: &[u8], like: &Issued) -> Issued {
+        let base = self.next("der");
+        let der_path = self.path().join(format!("{base}.der"));
+        let pem = self.path().join(format!("{base}.pem"));
+        std::fs::write(&der_path, der).unwrap();
+        openssl_ok(
+            self.path(),
+            &[
+                "x509",
+                "-inform",
+                "DER",
+                "-in",
+                der_path.to_str().unwrap(),
+                "-out",
+                pem.to_str().unwrap(),
+            ],
+        );
+        Issued {
+            pem,
+            der: der.to_vec(),
+            key: like.key.clone(),
+            subject: like.subject.clone(),
+        }
+    }
+
     /// Writes certificates to one PEM file and returns its path.
     pub fn bundle(&mut self, certs: &[&Issued]) -> PathBuf {
         let name = self.next("bundle") + ".pem";
@@ -277,10 +345,14 @@ pub fn md_for(alg: Alg) -> &'static str {
 }
 
 fn md_for_key(issuer: &Issued) -> &'static str {
-    let text = std::fs::read_to_string(&issuer.key.path).unwrap_or_default();
-    let _ = text;
     let out = Command::new("openssl")
-        .args(["pkey", "-in", issuer.key.path.to_str().unwrap(), "-noout", "-text"])
+        .args([
+            "pkey",
+            "-in",
+            issuer.key.path.to_str().unwrap(),
+            "-noout",
+            "-text",
+        ])
         .output()
         .expect("openssl runs");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -349,8 +421,15 @@ impl<'a> Case<'a> {
 pub fn openssl_verify(pki: &mut Pki, case: &Case<'_>) -> bool {
     let at = case.at.to_string();
     let mut args: Vec<String> = [
-        "verify", "-no-CApath", "-no-CAstore", "-attime", &at, "-purpose", "sslserver",
-        "-auth_level", "0",
+        "verify",
+        "-no-CApath",
+        "-no-CAstore",
+        "-attime",
+        &at,
+        "-purpose",
+        "sslserver",
+        "-auth_level",
+        "0",
     ]
     .iter()
     .map(|s| s.to_string())
