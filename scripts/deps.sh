@@ -8,7 +8,7 @@ set -euo pipefail
 mode=${1:-test}
 pkgs=(libclang-dev pkg-config)
 if [ "$mode" = test ]; then
-  pkgs+=(libhivex-bin libwin-hivex-perl libregf-utils wimtools ntfs-3g openssl 7zip attr fuse3 wine64 gcc-mingw-w64-x86-64)
+  pkgs+=(libhivex-bin libwin-hivex-perl libregf-utils wimtools ntfs-3g openssl 7zip attr fuse3 wine64 gcc-mingw-w64-x86-64 python3-cryptography-vectors)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

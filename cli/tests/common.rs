@@ -1,6 +1,6 @@
 //! Helpers for the end-to-end tests: test data, external oracles (wimlib-imagex, hivexget,
 //! hivexregedit, openssl), hashes.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -8,11 +8,9 @@ use std::process::Command;
 
 use assert_cmd::Command as BinCommand;
 use sha2::{Digest, Sha256};
-
-/// The repository's testdata/ directory.
-pub fn testdata() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata")
-}
+pub use testsupport::{
+    assert_cmcheck_ok, cmcheck, cmcheck_bin, need, run, shared_testdata, testdata,
+};
 
 /// A certificate from testdata/certs.
 pub fn cert(name: &str) -> PathBuf {
@@ -38,31 +36,6 @@ pub fn testhive() -> PathBuf {
 /// The inject-root binary.
 pub fn bin() -> BinCommand {
     BinCommand::cargo_bin("inject-root").unwrap()
-}
-
-/// Fails (never skips) when an external tool is missing, naming the Debian package.
-pub fn need(tool: &str, package: &str) {
-    let found = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    assert!(
-        found,
-        "{tool} not found: install the Debian package {package}"
-    );
-}
-
-/// Runs a command, panicking with its stderr on failure; returns stdout.
-pub fn run(cmd: &mut Command) -> Vec<u8> {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
 }
 
 /// Builds a WIM with `images` images, each holding the offreg test hive as
@@ -187,57 +160,4 @@ pub fn actions(report: &serde_json::Value, t: usize, image: usize) -> Vec<String
         .iter()
         .map(|c| c["action"].as_str().unwrap().to_string())
         .collect()
-}
-
-/// The project's shared test data (`../shared/testdata` beside the repository, or
-/// `$INJECT_ROOT_SHARED/testdata`). Fails, never skips, when it is missing.
-pub fn shared_testdata() -> PathBuf {
-    let shared = std::env::var_os("INJECT_ROOT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
-    let dir = shared.join("testdata");
-    assert!(
-        dir.is_dir(),
-        "shared test data not found at {} (set INJECT_ROOT_SHARED)",
-        dir.display()
-    );
-    dir
-}
-
-/// cmcheck (what the Windows kernel checks when it loads a hive), built once per test binary
-/// from ../shared/tools/cmcheck into target/.
-pub fn cmcheck_bin() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let tools = shared_testdata().join("../tools/cmcheck");
-            let out = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../target/cmcheck")
-                .join(format!("cli-{}", std::process::id()));
-            run(Command::new("bash").arg(tools.join("build.sh")).arg(&out));
-            out.join("cmcheck")
-        })
-        .clone()
-}
-
-/// cmcheck's verdict on a hive: `Ok(line)` for `OK: ...`, `Err(line)` otherwise.
-pub fn cmcheck(hive: &Path) -> Result<String, String> {
-    let out = Command::new(cmcheck_bin())
-        .arg("-q")
-        .arg(hive)
-        .output()
-        .unwrap();
-    let line = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    if out.status.success() && line.starts_with("OK:") {
-        Ok(line)
-    } else {
-        Err(line)
-    }
-}
-
-/// Asserts that cmcheck accepts `hive`.
-pub fn assert_cmcheck_ok(hive: &Path) {
-    if let Err(line) = cmcheck(hive) {
-        panic!("cmcheck refuses {}: {line}", hive.display());
-    }
 }

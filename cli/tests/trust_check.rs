@@ -4,15 +4,13 @@
 //! certificates landed is read back with hivexget.
 
 mod common;
-#[path = "support/pki.rs"]
-mod pki;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use common::*;
-use pki::{server_ext, Key, Pki, CA_EXT};
+use testsupport::pki::{server_ext, Key, Pki, CA_EXT};
 
 const NAME: &str = "cmg.contoso.com";
 

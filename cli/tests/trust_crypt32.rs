@@ -4,15 +4,13 @@
 //! and the probe loads one store, so the chains here are root -> server (no intermediate).
 
 mod common;
-#[path = "support/pki.rs"]
-mod pki;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::*;
-use pki::{Key, Pki};
+use testsupport::pki::{Key, Pki};
 
 /// crypt32probe's run.sh in the shared tools.
 fn probe_script() -> PathBuf {

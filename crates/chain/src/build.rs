@@ -138,7 +138,13 @@ impl<'p, 'i> Search<'p, 'i> {
         let pool = self.pool;
         self.signatures
             .entry((child, issuer))
-            .or_insert_with(|| signature::verify(&pool[child].x509, pool[issuer].x509.public_key()))
+            .or_insert_with(|| {
+                signature::verify(
+                    pool[child].der,
+                    &pool[child].x509,
+                    pool[issuer].x509.public_key(),
+                )
+            })
             .clone()
     }
 

@@ -91,7 +91,7 @@ impl<'a> Cert<'a> {
 /// Parses a DER certificate that must span all of `der`.
 pub(crate) fn parse_exact(der: &[u8]) -> Result<X509Certificate<'_>, String> {
     match X509Certificate::from_der(der) {
-        Ok((rest, cert)) if rest.is_empty() => Ok(cert),
+        Ok(([], cert)) => Ok(cert),
         Ok((rest, _)) => Err(format!(
             "{} bytes follow the certificate's DER encoding",
             rest.len()

@@ -86,7 +86,7 @@ fn normalize(tag: Tag, data: &[u8]) -> Value {
 }
 
 fn decode_utf16be(data: &[u8]) -> Option<String> {
-    if data.len() % 2 != 0 {
+    if !data.len().is_multiple_of(2) {
         return None;
     }
     let units: Vec<u16> = data
@@ -97,7 +97,7 @@ fn decode_utf16be(data: &[u8]) -> Option<String> {
 }
 
 fn decode_utf32be(data: &[u8]) -> Option<String> {
-    if data.len() % 4 != 0 {
+    if !data.len().is_multiple_of(4) {
         return None;
     }
     data.chunks_exact(4)

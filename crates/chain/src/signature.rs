@@ -6,7 +6,7 @@ use rsa::{BigUint, Pkcs1v15Sign, Pss, RsaPublicKey};
 use sha1::Sha1;
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 use x509_parser::certificate::X509Certificate;
-use x509_parser::der_parser::asn1_rs::Tag;
+use x509_parser::der_parser::asn1_rs::{Any, Class, Tag};
 use x509_parser::prelude::FromDer;
 use x509_parser::public_key::RSAPublicKey as RsaKeyDer;
 use x509_parser::signature_algorithm::RsaSsaPssParams;
@@ -180,9 +180,13 @@ fn pss_scheme(alg: &AlgorithmIdentifier<'_>) -> Result<Scheme, String> {
     })
 }
 
-/// Verifies `cert`'s signature with the issuer's public key.
-pub(crate) fn verify(cert: &X509Certificate<'_>, issuer: &SubjectPublicKeyInfo<'_>) -> SigOutcome {
-    if !same_algorithm(&cert.signature_algorithm, &cert.tbs_certificate.signature) {
+/// Verifies `cert`'s signature (`der` is its encoding) with the issuer's public key.
+pub(crate) fn verify(
+    der: &[u8],
+    cert: &X509Certificate<'_>,
+    issuer: &SubjectPublicKeyInfo<'_>,
+) -> SigOutcome {
+    if !algorithm_fields_identical(der) {
         return SigOutcome::Bad(
             "the signature algorithm outside the signed part differs from the one inside".into(),
         );
@@ -200,13 +204,31 @@ pub(crate) fn verify(cert: &X509Certificate<'_>, issuer: &SubjectPublicKeyInfo<'
     }
 }
 
-fn same_algorithm(a: &AlgorithmIdentifier<'_>, b: &AlgorithmIdentifier<'_>) -> bool {
-    a.algorithm == b.algorithm
-        && match (&a.parameters, &b.parameters) {
-            (None, None) => true,
-            (Some(x), Some(y)) => x.tag() == y.tag() && x.data == y.data,
-            _ => false,
+/// The encoded signature AlgorithmIdentifier outside the signed part and the one inside it,
+/// byte for byte, with an OID where the algorithm belongs (the parser alone is lenient there).
+fn algorithm_fields_identical(der: &[u8]) -> bool {
+    fn element(input: &[u8]) -> Option<(&[u8], Any<'_>, &[u8])> {
+        let (rest, any) = Any::from_der(input).ok()?;
+        Some((&input[..input.len() - rest.len()], any, rest))
+    }
+    let inner = || -> Option<bool> {
+        let (_, cert, _) = element(der)?;
+        let (_, tbs, after_tbs) = element(cert.data)?;
+        let (outer_alg, outer_any, _) = element(after_tbs)?;
+        let (_, first, mut rest) = element(tbs.data)?;
+        if first.header.class() == Class::ContextSpecific && first.tag() == Tag(0) {
+            // Skip the serial number that follows the version.
+            rest = element(rest)?.2;
         }
+        let (inner_alg, _, _) = element(rest)?;
+        let (_, oid, _) = element(outer_any.data)?;
+        Some(
+            outer_alg == inner_alg
+                && oid.tag() == Tag::Oid
+                && oid.header.class() == Class::Universal,
+        )
+    };
+    inner().unwrap_or(false)
 }
 
 fn verify_rsa(

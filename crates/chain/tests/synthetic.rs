@@ -69,7 +69,7 @@ fn ecdsa_chain(curve: &'static str) {
     let mut der = int.der.clone();
     let last = der.len() - 1;
     der[last] ^= 0x01;
-    let bad = pki.from_der(&der, &int);
+    let bad = pki.write_der(&der, &int);
     let case = Case::new(&leaf, &[&bad], &[&root]);
     let (v, ossl) = case.run(&mut pki);
     assert_agrees(&v, ossl, false);
@@ -120,7 +120,7 @@ fn rsa_tampered_leaf_signature_is_bad() {
     let mut der = leaf.der.clone();
     let last = der.len() - 1;
     der[last] ^= 0x80;
-    let bad = pki.from_der(&der, &leaf);
+    let bad = pki.write_der(&der, &leaf);
     let (v, ossl) = Case::new(&bad, &[&int], &[&root]).run(&mut pki);
     assert_agrees(&v, ossl, false);
     assert_problem(&v, ProblemKind::BadSignature, 0);
@@ -142,7 +142,7 @@ fn pss_chain(md: &'static str, salt: &'static str) {
     let mut der = int.der.clone();
     let last = der.len() - 1;
     der[last] ^= 0x01;
-    let bad = pki.from_der(&der, &int);
+    let bad = pki.write_der(&der, &int);
     let (v, ossl) = Case::new(&leaf, &[&bad], &[&root]).run(&mut pki);
     assert_agrees(&v, ossl, false);
     assert_problem(&v, ProblemKind::BadSignature, 1);

@@ -10,7 +10,7 @@ use crate::base_block::{self, BaseBlock};
 use crate::db;
 use crate::error::{Error, Result};
 use crate::footprint::ChangeLog;
-use crate::image::{self, Image};
+use crate::image::Image;
 use crate::key::Key;
 use crate::lists;
 use crate::log::{self, LogState};
@@ -72,14 +72,6 @@ pub(crate) struct Journal {
     base: BaseBlock,
     modified: bool,
     pending: bool,
-}
-
-/// Current time as a FILETIME.
-pub(crate) fn now_filetime() -> u64 {
-    let since = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    (since.as_secs() + 11_644_473_600) * 10_000_000 + u64::from(since.subsec_nanos() / 100)
 }
 
 /// Splits a key path into validated components ("" = root; empty components are ignored).
@@ -194,7 +186,7 @@ impl Hive {
             return Hive::open_whole(path);
         }
         let mut head = vec![0; base_block::SIZE];
-        image::read_exact_at(&file, &mut head, 0).map_err(io)?;
+        platform::read_exact_at(&file, &mut head, 0).map_err(io)?;
         let base = match base_block::parse_with_len(&head, len) {
             Ok(base) => base,
             // Damaged or dirty: the whole-file path reports it (with the logs' view).
@@ -361,7 +353,7 @@ impl Hive {
             path: path.to_path_buf(),
             source,
         };
-        let dir = atomic::dir_of(path);
+        let dir = platform::dir_of(path).to_path_buf();
         // Writing back to the unchanged file it was read from: copy it inside the kernel (or
         // take the copy `begin_write` made meanwhile) and write only what changed; anything
         // unexpected falls back to writing the whole image.
@@ -416,7 +408,7 @@ impl Hive {
         tmp.as_file().sync_all().map_err(io)?;
         before_rename(self)?;
         tmp.persist(path).map_err(|e| io(e.error))?;
-        atomic::sync_dir(&dir);
+        platform::sync_dir(&dir).map_err(io)?;
         if same_file.is_some() {
             // `path` now holds exactly the image: later writes patch from it.
             self.dirty.clear();
@@ -455,7 +447,7 @@ impl Hive {
 
     /// The clock for timestamps.
     pub(crate) fn now(&self) -> u64 {
-        self.clock.unwrap_or_else(now_filetime)
+        self.clock.unwrap_or_else(platform::filetime::now)
     }
 
     /// Runs one edit; if it fails, every byte it wrote is restored, so a failed edit leaves

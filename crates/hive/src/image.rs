@@ -19,6 +19,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use platform::read_exact_at;
+
 use crate::cell::BINS_START;
 use crate::error::{Error, Result};
 use crate::hbin;
@@ -580,39 +582,6 @@ fn refill(
     read_exact_at(file, &mut buf[..len], at as u64)?;
     chunk.buf = buf;
     Ok(len)
-}
-
-/// Reads exactly `buf.len()` bytes at `pos` of `file`.
-#[cfg(unix)]
-pub(crate) fn read_exact_at(file: &File, buf: &mut [u8], pos: u64) -> io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    file.read_exact_at(buf, pos)
-}
-
-/// Reads exactly `buf.len()` bytes at `pos` of `file` (positioned: safe from several threads).
-#[cfg(windows)]
-pub(crate) fn read_exact_at(file: &File, mut buf: &mut [u8], mut pos: u64) -> io::Result<()> {
-    use std::os::windows::fs::FileExt;
-    while !buf.is_empty() {
-        match file.seek_read(buf, pos) {
-            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
-            Ok(n) => {
-                buf = &mut buf[n..];
-                pos += n as u64;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
-}
-
-/// Reads exactly `buf.len()` bytes at `pos` of `file`.
-#[cfg(not(any(unix, windows)))]
-pub(crate) fn read_exact_at(mut file: &File, buf: &mut [u8], pos: u64) -> io::Result<()> {
-    use std::io::{Read, Seek, SeekFrom};
-    file.seek(SeekFrom::Start(pos))?;
-    file.read_exact(buf)
 }
 
 #[cfg(test)]

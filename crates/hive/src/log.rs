@@ -772,32 +772,18 @@ fn check_bins(out: &[u8]) -> Result<(), LogError> {
     Ok(())
 }
 
-/// The transaction log files that exist beside `primary` (`<name>.LOG1`, `<name>.LOG2`, matched
-/// case-insensitively, since a mounted NTFS image is case-sensitive on Linux but Windows is not),
-/// as `[log1, log2]`. A directory that cannot be listed is an I/O error.
+/// The transaction log files beside `primary` (`<name>.LOG1`, `<name>.LOG2`), as `[log1,
+/// log2]`, found as Windows would open them (`platform::find_entry`: the exact name, else a
+/// case-insensitive match, since a mounted NTFS image is case-sensitive on Linux but Windows is
+/// not). A directory that cannot be listed is an I/O error.
 pub fn find_logs(primary: &std::path::Path) -> std::io::Result<[Option<std::path::PathBuf>; 2]> {
     let mut found = [None, None];
     let Some(name) = primary.file_name().and_then(|n| n.to_str()) else {
         return Ok(found);
     };
-    let dir = match primary.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let want = [
-        format!("{name}.log1").to_lowercase(),
-        format!("{name}.log2").to_lowercase(),
-    ];
-    for entry in std::fs::read_dir(&dir)? {
-        let entry = entry?;
-        let Some(n) = entry.file_name().to_str().map(str::to_lowercase) else {
-            continue;
-        };
-        for (slot, w) in found.iter_mut().zip(&want) {
-            if &n == w && slot.is_none() {
-                *slot = Some(entry.path());
-            }
-        }
+    let dir = platform::dir_of(primary);
+    for (slot, suffix) in found.iter_mut().zip([".LOG1", ".LOG2"]) {
+        *slot = platform::find_entry(dir, &format!("{name}{suffix}"))?;
     }
     Ok(found)
 }

@@ -9,7 +9,9 @@ use std::ops::Range;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::image::{read_exact_at, Image};
+use platform::read_exact_at;
+
+use crate::image::Image;
 
 /// Byte ranges of the image written since the file was read (a superset is fine).
 #[derive(Debug, Default)]
@@ -60,47 +62,32 @@ impl DirtyRanges {
     }
 }
 
-/// Identity and version of a file: device, inode, size, modification and change times.
-/// Equal stamps mean the file was not replaced or written in between (the change time cannot
-/// be set back by user programs). File times may tick coarsely (a few ms), so the base block
-/// as read is kept too and compared with the copy before it is patched: every registry writer
-/// (Windows, hivex, this crate) changes the sequence numbers there.
+/// Identity and version of a file (`platform::FileIdentity`: device, inode, size,
+/// modification and change times). Equal stamps mean the file was not replaced or written in
+/// between (the change time cannot be set back by user programs). File times may tick coarsely
+/// (a few ms), so the base block as read is kept too and compared with the copy before it is
+/// patched: every registry writer (Windows, hivex, this crate) changes the sequence numbers
+/// there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FileStamp {
-    dev: u64,
-    ino: u64,
-    len: u64,
-    mtime: (i64, i64),
-    ctime: (i64, i64),
+    identity: platform::FileIdentity,
     /// The base block (first 4096 bytes, or fewer) as read.
     head: Vec<u8>,
 }
 
 impl FileStamp {
     /// The stamp of a file with metadata `meta` whose contents start with `bytes`; `None`
-    /// where the platform gives no inode identity.
-    #[cfg(unix)]
+    /// where the platform gives no file identity.
     pub fn of(meta: &fs::Metadata, bytes: &[u8]) -> Option<FileStamp> {
-        use std::os::unix::fs::MetadataExt;
         Some(FileStamp {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            len: meta.len(),
-            mtime: (meta.mtime(), meta.mtime_nsec()),
-            ctime: (meta.ctime(), meta.ctime_nsec()),
+            identity: platform::FileIdentity::of(meta)?,
             head: bytes[..crate::base_block::SIZE.min(bytes.len())].to_vec(),
         })
     }
 
-    /// The stamp of a file; `None` where the platform gives no inode identity.
-    #[cfg(not(unix))]
-    pub fn of(_meta: &fs::Metadata, _bytes: &[u8]) -> Option<FileStamp> {
-        None
-    }
-
     /// Size of the file when stamped.
     pub fn len(&self) -> u64 {
-        self.len
+        self.identity.len()
     }
 
     /// True if `path` is still the stamped file (same identity, size and times).
@@ -110,21 +97,6 @@ impl FileStamp {
             .and_then(|m| FileStamp::of(&m, &self.head))
             .is_some_and(|s| s == *self)
     }
-}
-
-/// Writes `bytes` at `pos` of `file` (positioned write, the file offset is not used).
-#[cfg(unix)]
-pub(crate) fn write_at(file: &File, bytes: &[u8], pos: u64) -> io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    file.write_all_at(bytes, pos)
-}
-
-/// Writes `bytes` at `pos` of `file`.
-#[cfg(not(unix))]
-pub(crate) fn write_at(mut file: &File, bytes: &[u8], pos: u64) -> io::Result<()> {
-    use std::io::{Seek, SeekFrom, Write};
-    file.seek(SeekFrom::Start(pos))?;
-    file.write_all(bytes)
 }
 
 /// Makes `tmp` (an empty file at `tmp_path`, opened read-write) hold `image`, given that
@@ -143,7 +115,7 @@ pub(crate) fn copy_and_patch(
         path: tmp_path.to_path_buf(),
         source,
     };
-    if fs::copy(source, tmp_path).map_err(io)? != stamp.len {
+    if fs::copy(source, tmp_path).map_err(io)? != stamp.len() {
         return Ok(false);
     }
     patch_copy(stamp, tmp, tmp_path, image, dirty)
@@ -172,7 +144,7 @@ pub(crate) fn patch_copy(
     for &(s, e) in dirty.merged() {
         write_image(tmp, tmp_path, image, s.min(len)..e.min(len))?;
     }
-    let tail = usize::try_from(stamp.len).unwrap_or(usize::MAX).min(len);
+    let tail = usize::try_from(stamp.len()).unwrap_or(usize::MAX).min(len);
     write_image(tmp, tmp_path, image, tail..len)?;
     tmp.set_len(len as u64).map_err(io)?;
     Ok(true)
@@ -197,8 +169,7 @@ impl Precopy {
     pub fn start(path: &Path, len: u64) -> io::Result<Precopy> {
         use std::io::{Read, Seek};
         use std::sync::atomic::Ordering;
-        let dir = crate::atomic::dir_of(path);
-        let mut tmp = crate::atomic::temp_file_in(&dir)?;
+        let mut tmp = crate::atomic::temp_file_in(platform::dir_of(path))?;
         if let Ok(meta) = fs::metadata(path) {
             tmp.as_file().set_permissions(meta.permissions())?;
         }
@@ -253,7 +224,7 @@ impl Drop for Precopy {
 /// reading hbins of a paged image as needed.
 pub(crate) fn write_image(file: &File, path: &Path, image: &Image, r: Range<usize>) -> Result<()> {
     image.for_each_piece(r, |pos, bytes| {
-        write_at(file, bytes, pos as u64).map_err(|source| Error::Io {
+        platform::write_all_at(file, bytes, pos as u64).map_err(|source| Error::Io {
             path: path.to_path_buf(),
             source,
         })

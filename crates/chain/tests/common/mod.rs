@@ -267,7 +267,7 @@ impl Pki {
     }
 
     /// A certificate from DER bytes (e.g. a tampered copy), written as PEM for openssl.
-    pub fn from_der(&mut self, der: &[u8], like: &Issued) -> Issued {
+    pub fn write_der(&mut self, der: &[u8], like: &Issued) -> Issued {
         let base = self.next("der");
         let der_path = self.path().join(format!("{base}.der"));
         let pem = self.path().join(format!("{base}.pem"));

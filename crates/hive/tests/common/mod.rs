@@ -11,11 +11,11 @@ use std::process::Command;
 /// A whole-hive dump: key path (relative to the root, `\`-separated, "" = root) -> value records.
 pub type Dump = BTreeMap<String, BTreeSet<String>>;
 
+pub use testsupport::{need as require, shared_testdata};
+
 /// Path of a file in the repository's testdata/ directory.
 pub fn testdata(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata")
-        .join(rel)
+    testsupport::testdata().join(rel)
 }
 
 /// The real offreg-written hive.
@@ -23,30 +23,7 @@ pub fn testhive() -> Vec<u8> {
     std::fs::read(testdata("hives/offreg-testhive")).expect("testdata/hives/offreg-testhive")
 }
 
-/// Fail (never skip) when a tool is missing, naming the Debian package that provides it.
-pub fn require(tool: &str, package: &str) {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-        .unwrap_or(false);
-    assert!(
-        found,
-        "this test needs `{tool}`: apt-get install -y {package}"
-    );
-}
-
-/// Run a command, assert success, return stdout bytes.
-fn run(cmd: &mut Command) -> Vec<u8> {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
+use testsupport::run;
 
 /// Full dump through hivex's `hivexregedit --export` (Debian: libwin-hivex-perl). Values are the
 /// .reg lines it prints (`"name"=hex(3):..`), keys have the leading `\` removed.
@@ -270,38 +247,7 @@ pub fn comparable(ours: &TreeSnap) -> TreeSnap {
         .collect()
 }
 
-/// The project's shared test data (`../shared/testdata` beside the repository, or
-/// `$INJECT_ROOT_SHARED/testdata`). Fails, never skips, when it is missing.
-pub fn shared_testdata() -> PathBuf {
-    let shared = std::env::var_os("INJECT_ROOT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let dir = shared.join("testdata");
-    assert!(
-        dir.is_dir(),
-        "shared test data not found at {} (set INJECT_ROOT_SHARED)",
-        dir.display()
-    );
-    dir
-}
-
-/// Asserts that cmcheck (what the Windows kernel checks when it loads a hive, built once per
-/// test binary from ../shared/tools/cmcheck) accepts `hive`.
+/// Asserts that cmcheck (what the Windows kernel checks when it loads a hive) accepts `hive`.
 pub fn cmcheck_ok(hive: &Path) {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    let bin = BUILT.get_or_init(|| {
-        let tools = shared_testdata().join("../tools/cmcheck");
-        let out = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../target/cmcheck")
-            .join(format!("hive-{}", std::process::id()));
-        run(Command::new("bash").arg(tools.join("build.sh")).arg(&out));
-        out.join("cmcheck")
-    });
-    let out = Command::new(bin).arg("-q").arg(hive).output().unwrap();
-    let line = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && line.starts_with("OK:"),
-        "cmcheck refuses {}: {line}",
-        hive.display()
-    );
+    testsupport::assert_cmcheck_ok(hive);
 }

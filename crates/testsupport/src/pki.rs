@@ -1,6 +1,5 @@
 //! Test PKIs made at test time with the openssl command: roots, intermediates and server
 //! certificates with the extensions each case needs. Nothing here is checked in.
-#![allow(dead_code)]
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,189 @@
+//! The one platform layer of inject-root: everything that differs between operating systems
+//! when the project reads and writes files, behind small functions with one meaning everywhere.
+//! `sys/unix.rs` and `sys/windows.rs` hold the two sides (as std's `sys` does); the format and
+//! editing code in `hive` and `wim` calls only what is exported here and has no `cfg` of its own.
+//!
+//! - positioned I/O ([`read_exact_at`], [`write_all_at`]): safe from several threads at once;
+//! - durable replacement ([`sync_dir`], [`replace_durably`]): Unix syncs the directory after a
+//!   rename; Windows has no directory sync (NTFS journals the rename itself);
+//! - stale temporary files ([`temp`]): names carry the process id, and a file is removed only
+//!   when its process is known to be gone ([`process_may_be_running`]);
+//! - error classes ([`IoClass`]): disk full, read-only, in use, from errno or Win32 codes;
+//! - file identity ([`FileIdentity`]): to tell that a file is still the one that was read;
+//! - Windows time stamps ([`filetime`]).
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod filetime;
+mod io_class;
+mod sys;
+pub mod temp;
+
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+
+pub use io_class::IoClass;
+pub use sys::FileIdentity;
+
+/// Reads exactly `buf.len()` bytes at `pos` of `file` without moving a shared file offset
+/// (positioned: safe from several threads).
+pub fn read_exact_at(file: &File, buf: &mut [u8], pos: u64) -> io::Result<()> {
+    sys::read_exact_at(file, buf, pos)
+}
+
+/// Writes all of `bytes` at `pos` of `file` (positioned).
+pub fn write_all_at(file: &File, bytes: &[u8], pos: u64) -> io::Result<()> {
+    sys::write_all_at(file, bytes, pos)
+}
+
+/// Makes a rename into `dir` durable: an fsync of the directory on Unix; nothing on Windows,
+/// which has no directory sync (NTFS journals the rename). Errors are returned: a caller that
+/// only tidies up may ignore them, a commit must not.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    sys::sync_dir(dir)
+}
+
+/// True unless the process `pid` is known to be gone (Linux: `/proc`; other Unix: `kill(pid,
+/// 0)`; Windows: not known here, so true: a temporary file is then never taken for stale).
+pub fn process_may_be_running(pid: u32) -> bool {
+    pid == std::process::id() || sys::process_may_be_running(pid)
+}
+
+/// The directory holding `path` (`.` for a bare file name).
+pub fn dir_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Replaces `target` by the finished file at `tmp`: flush `tmp`'s data (`file`, the open
+/// temporary file, is synced and closed first), rename over `target`, sync the directory. On
+/// Windows every other handle to `target` must be closed before this is called: Windows
+/// refuses to replace an open file. On an error `tmp` is removed and `target` is as it was.
+pub fn replace_durably(file: File, tmp: &Path, target: &Path) -> io::Result<()> {
+    let synced = file.sync_all();
+    drop(file);
+    let renamed = synced.and_then(|()| fs::rename(tmp, target));
+    if let Err(e) = renamed {
+        let _ = fs::remove_file(tmp);
+        return Err(e);
+    }
+    sync_dir(dir_of(target))
+}
+
+/// The entry of `dir` that Windows would open for `name`, on a tree whose names kept Windows'
+/// case but sits on a case-sensitive file system (an image extracted or mounted on Linux): the
+/// exact name first, else a case-insensitive match (Unicode upper case, as NTFS compares); when
+/// several entries match (possible on Linux, never on NTFS), the smallest name, so the choice does
+/// not depend on directory order. `Ok(None)` when nothing matches or `dir` does not exist.
+pub fn find_entry(dir: &Path, name: &str) -> io::Result<Option<PathBuf>> {
+    let exact = dir.join(name);
+    if exact.symlink_metadata().is_ok() {
+        return Ok(Some(exact));
+    }
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let want = name.to_uppercase();
+    let mut best: Option<std::ffi::OsString> = None;
+    for entry in entries {
+        let found = entry?.file_name();
+        let matches = found.to_str().is_some_and(|f| f.to_uppercase() == want);
+        if matches && best.as_ref().is_none_or(|b| found < *b) {
+            best = Some(found);
+        }
+    }
+    Ok(best.map(|b| dir.join(b)))
+}
+
+/// `path` with symbolic links resolved when it can be (the file a replacement must go to).
+pub fn resolved(path: &Path) -> io::Result<PathBuf> {
+    fs::canonicalize(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positioned_io_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .unwrap();
+        write_all_at(&file, b"hello", 3).unwrap();
+        let mut buf = [0u8; 8];
+        read_exact_at(&file, &mut buf, 0).unwrap();
+        assert_eq!(&buf, b"\0\0\0hello");
+        let err = read_exact_at(&file, &mut buf, 4).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn replace_durably_renames_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target");
+        fs::write(&target, b"old").unwrap();
+        let tmp = dir.path().join("tmp");
+        let file = File::create(&tmp).unwrap();
+        write_all_at(&file, b"new", 0).unwrap();
+        replace_durably(file, &tmp, &target).unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"new");
+        assert!(!tmp.exists());
+        // a failed rename (target is a non-empty directory) removes the temporary file
+        let blocked = dir.path().join("blocked");
+        fs::create_dir(&blocked).unwrap();
+        fs::write(blocked.join("x"), b"x").unwrap();
+        let file = File::create(&tmp).unwrap();
+        assert!(replace_durably(file, &tmp, &blocked).is_err());
+        assert!(!tmp.exists());
+        assert!(blocked.join("x").exists());
+    }
+
+    #[test]
+    fn this_process_is_running_and_an_impossible_pid_is_not() {
+        assert!(process_may_be_running(std::process::id()));
+        if Path::new("/proc/self").exists() {
+            // above every Linux pid_max
+            assert!(!process_may_be_running(0x7FFF_FFF0));
+        }
+    }
+
+    #[test]
+    fn find_entry_prefers_the_exact_name_then_the_smallest_case_insensitive_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        assert_eq!(find_entry(d, "SOFTWARE.LOG1").unwrap(), None);
+        fs::write(d.join("software.log1"), b"").unwrap();
+        fs::write(d.join("Software.Log1"), b"").unwrap();
+        // no exact match: the smallest of the two ("Software.Log1" < "software.log1")
+        assert_eq!(
+            find_entry(d, "SOFTWARE.LOG1").unwrap(),
+            Some(d.join("Software.Log1"))
+        );
+        fs::write(d.join("SOFTWARE.LOG1"), b"").unwrap();
+        assert_eq!(
+            find_entry(d, "SOFTWARE.LOG1").unwrap(),
+            Some(d.join("SOFTWARE.LOG1"))
+        );
+        // Unicode case, as NTFS compares
+        fs::write(d.join("ÄRGER"), b"").unwrap();
+        assert_eq!(find_entry(d, "ärger").unwrap(), Some(d.join("ÄRGER")));
+        assert_eq!(find_entry(&d.join("missing"), "x").unwrap(), None);
+    }
+
+    #[test]
+    fn dir_of_a_bare_name_is_dot() {
+        assert_eq!(dir_of(Path::new("SOFTWARE")), Path::new("."));
+        assert_eq!(dir_of(Path::new("a/SOFTWARE")), Path::new("a"));
+    }
+}
