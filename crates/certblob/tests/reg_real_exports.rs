@@ -8,9 +8,7 @@ use certblob::reg::{self, RegOp, RootMapping};
 use sha1::{Digest, Sha1};
 
 fn testdata(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata")
-        .join(rel)
+    testsupport::testdata().join(rel)
 }
 
 /// Walks every key under `key` and returns their paths relative to the hive root.

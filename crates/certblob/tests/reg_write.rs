@@ -8,9 +8,7 @@ use certblob::reg::{self, parse_reg, write_reg, RegOp, RootMapping};
 use proptest::prelude::*;
 
 fn testdata(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata")
-        .join(rel)
+    testsupport::testdata().join(rel)
 }
 
 fn set(key: &str, name: &str, ty: u32, data: Vec<u8>) -> RegOp {

@@ -772,6 +772,9 @@ fn check_bins(out: &[u8]) -> Result<(), LogError> {
     Ok(())
 }
 
+/// Suffixes of the transaction logs beside a hive, `.LOG1` then `.LOG2`.
+pub const LOG_SUFFIXES: [&str; 2] = [".LOG1", ".LOG2"];
+
 /// The transaction log files beside `primary` (`<name>.LOG1`, `<name>.LOG2`), as `[log1,
 /// log2]`, found as Windows would open them (`platform::find_entry`: the exact name, else a
 /// case-insensitive match, since a mounted NTFS image is case-sensitive on Linux but Windows is
@@ -782,7 +785,7 @@ pub fn find_logs(primary: &std::path::Path) -> std::io::Result<[Option<std::path
         return Ok(found);
     };
     let dir = platform::dir_of(primary);
-    for (slot, suffix) in found.iter_mut().zip([".LOG1", ".LOG2"]) {
+    for (slot, suffix) in found.iter_mut().zip(LOG_SUFFIXES) {
         *slot = platform::find_entry(dir, &format!("{name}{suffix}"))?;
     }
     Ok(found)

@@ -4,10 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// The repository's testdata/ directory, found from CARGO_MANIFEST_DIR.
-pub fn testdata() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
-}
+pub use testsupport::{shared_testdata, testdata};
 
 /// The 36 real root certificates (PEM) in testdata/certs, sorted by name.
 pub fn real_roots() -> Vec<PathBuf> {
@@ -97,19 +94,4 @@ pub fn openssl_succeeds(args: &[&str]) -> bool {
             panic!("cannot run openssl ({e}); install the Debian package `openssl`")
         })
         .success()
-}
-
-/// The project's shared test data (`../shared/testdata` beside the repository, or
-/// `$INJECT_ROOT_SHARED/testdata`). Fails, never skips, when it is missing.
-pub fn shared_testdata() -> PathBuf {
-    let shared = std::env::var_os("INJECT_ROOT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let dir = shared.join("testdata");
-    assert!(
-        dir.is_dir(),
-        "shared test data not found at {} (set INJECT_ROOT_SHARED)",
-        dir.display()
-    );
-    dir
 }

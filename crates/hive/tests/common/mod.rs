@@ -2,7 +2,7 @@
 //! regfexport from libregf, the nt-hive crate) on a hive file and turn their output into a
 //! comparable dump: key path -> set of value records, each tool in its own notation; and
 //! whole-tree snapshots taken through this crate and through nt-hive, for the core tests.
-#![allow(dead_code)] // each test binary uses a different subset
+#![allow(dead_code, unused_imports)] // each test binary uses a different subset
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
