@@ -222,9 +222,9 @@ fn exit_code(report: &Report) -> u8 {
         EXIT_INPUT
     } else if !report.all_ok() {
         EXIT_TARGET_FAILED
-    } else if report.operation == Operation::Verify && report.verify_failed() {
-        EXIT_VERIFY_MISMATCH
-    } else if report.operation == Operation::Check && report.trust_failed() {
+    } else if (report.operation == Operation::Verify && report.verify_failed())
+        || (report.operation == Operation::Check && report.trust_failed())
+    {
         EXIT_VERIFY_MISMATCH
     } else {
         EXIT_OK

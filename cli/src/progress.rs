@@ -91,6 +91,7 @@ impl Display {
                     bar.finish_with_message(if ok { "done" } else { "FAILED" });
                 }
             }
+            _ => {}
         }
     }
 

@@ -18,7 +18,7 @@ fn a_closed_stdout_is_not_a_panic() {
         add.arg("--cert").arg(c);
     }
     add.assert().success();
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("inject-root"))
+    let mut child = Command::new(bin_path())
         .arg("list")
         .arg("--hive")
         .arg(&hive)

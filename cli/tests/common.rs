@@ -33,9 +33,17 @@ pub fn testhive() -> PathBuf {
     testdata().join("hives/offreg-testhive")
 }
 
-/// The inject-root binary.
+/// The binary under test: `$INJECT_ROOT_BIN` when set (e.g. a wrapper that runs the Windows
+/// .exe under Wine, see scripts/windows.sh), else the one cargo built.
+pub fn bin_path() -> PathBuf {
+    std::env::var_os("INJECT_ROOT_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| assert_cmd::cargo::cargo_bin("inject-root"))
+}
+
+/// The binary under test, as an assert_cmd command.
 pub fn bin() -> BinCommand {
-    BinCommand::cargo_bin("inject-root").unwrap()
+    BinCommand::new(bin_path())
 }
 
 /// Builds a WIM with `images` images, each holding the offreg test hive as

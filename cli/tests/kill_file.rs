@@ -71,7 +71,7 @@ fn kill_during_a_file_edit_leaves_old_or_new_and_no_stray_file() {
     let (mut saw_old, mut saw_new) = (0, 0);
     for i in 0..kills {
         fs::copy(&original, &hive).unwrap();
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("inject-root"))
+        let mut child = std::process::Command::new(bin_path())
             .arg("--hive")
             .arg(&hive)
             .arg("--cert")

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use common::*;
-use testsupport::pki::{server_ext, Key, Pki, CA_EXT};
+use testsupport::pki::{ca_ext, Alg, Issued, Pki};
 
 const NAME: &str = "cmg.contoso.com";
 
@@ -18,19 +18,22 @@ const NAME: &str = "cmg.contoso.com";
 /// for cmg.contoso.com signed by the issuing CA, and the bundle issuing + root.
 struct Contoso {
     pki: Pki,
-    root: PathBuf,
-    issuing: PathBuf,
-    server: PathBuf,
+    root: Issued,
+    issuing: Issued,
+    server: Issued,
     bundle: PathBuf,
 }
 
-fn contoso(dir: &Path, key: Key) -> Contoso {
+const RSA: Alg = Alg::Rsa(2048);
+const P256: Alg = Alg::Ec("P-256");
+
+fn contoso(key: Alg) -> Contoso {
     need("openssl", "openssl");
-    let pki = Pki::new(&dir.join("pki"));
-    let root = pki.root("root", "Contoso Root CA", key);
-    let issuing = pki.issue("issuing", "Contoso Issuing CA", "root", key, CA_EXT);
-    let server = pki.issue("server", NAME, "issuing", key, &server_ext(&[NAME]));
-    let bundle = pki.bundle("chain.pem", &[&issuing, &root]);
+    let pki = Pki::with_org("Contoso Test");
+    let root = pki.root("Contoso Root CA", key);
+    let issuing = pki.intermediate("Contoso Issuing CA", key, &root);
+    let server = server(&pki, NAME, &issuing, key);
+    let bundle = pki.bundle(&[&issuing, &root]);
     Contoso {
         pki,
         root,
@@ -38,6 +41,28 @@ fn contoso(dir: &Path, key: Key) -> Contoso {
         server,
         bundle,
     }
+}
+
+/// A server certificate for `name` issued by `issuer`, with the Contoso CRL and AIA URLs.
+fn server(pki: &Pki, name: &str, issuer: &Issued, key: Alg) -> Issued {
+    let key = pki.key(key);
+    let mut spec = pki.leaf_spec(name, &[name], &key, issuer);
+    spec.ext.retain(|l| {
+        !l.starts_with("crlDistributionPoints") && !l.starts_with("authorityInfoAccess")
+    });
+    spec.ext.extend([
+        "crlDistributionPoints=URI:http://pki.contoso.test/issuing.crl".to_string(),
+        "authorityInfoAccess=caIssuers;URI:http://pki.contoso.test/issuing.cer".to_string(),
+    ]);
+    pki.issue(&spec)
+}
+
+/// A CA certificate for `subject`'s name and key, signed by `issuer` (a cross certificate).
+fn cross(pki: &Pki, subject: &Issued, issuer: &Issued) -> Issued {
+    let mut spec = pki.spec(&subject.subject, &subject.key, Some(issuer));
+    spec.ext = ca_ext(None);
+    spec.ext.push("authorityKeyIdentifier=keyid:always".into());
+    pki.issue(&spec)
 }
 
 fn now() -> i64 {
@@ -74,7 +99,7 @@ fn trust(report: &serde_json::Value, image: usize) -> &serde_json::Value {
 #[test]
 fn a_bundle_puts_the_root_in_authroot_and_the_intermediate_in_ca() {
     let tmp = tempfile::tempdir().unwrap();
-    let c = contoso(tmp.path(), Key::Rsa);
+    let c = contoso(RSA);
     let wim = make_wim(tmp.path(), "boot.wim", 2);
     let out = bin()
         .arg("--wim")
@@ -97,18 +122,18 @@ fn a_bundle_puts_the_root_in_authroot_and_the_intermediate_in_ca() {
         !text.contains("an intermediate, not a root"),
         "no warning when placed by kind: {text}"
     );
-    let root_tp = openssl_thumbprint(&c.root);
-    let issuing_tp = openssl_thumbprint(&c.issuing);
+    let root_tp = openssl_thumbprint(&c.root.pem);
+    let issuing_tp = openssl_thumbprint(&c.issuing.pem);
     for index in 1..=2 {
         let hive = extract_hive(&wim, index, tmp.path());
         assert_eq!(
             hivex_blob(&hive, &store_key("AuthRoot", &root_tp))
-                .map(|b| contains(&b, &der(&c.root))),
+                .map(|b| contains(&b, &der(&c.root.pem))),
             Some(true)
         );
         assert_eq!(
             hivex_blob(&hive, &store_key("CA", &issuing_tp))
-                .map(|b| contains(&b, &der(&c.issuing))),
+                .map(|b| contains(&b, &der(&c.issuing.pem))),
             Some(true)
         );
         assert_eq!(hivex_blob(&hive, &store_key("AuthRoot", &issuing_tp)), None);
@@ -168,8 +193,8 @@ fn a_bundle_puts_the_root_in_authroot_and_the_intermediate_in_ca() {
 #[test]
 fn p7b_and_single_files_are_placed_by_kind_and_explicit_stores_warn() {
     let tmp = tempfile::tempdir().unwrap();
-    let c = contoso(tmp.path(), Key::P256);
-    let p7b = c.pki.p7b("chain.p7b", &[&c.issuing, &c.root]);
+    let c = contoso(P256);
+    let p7b = c.pki.p7b(&[&c.issuing, &c.root]);
     let hive = tmp.path().join("SOFTWARE");
     fs::copy(testhive(), &hive).unwrap();
     let report = report_of([
@@ -203,14 +228,14 @@ fn p7b_and_single_files_are_placed_by_kind_and_explicit_stores_warn() {
         os("--hive"),
         hive2.as_os_str(),
         os("--cert"),
-        c.issuing.as_os_str(),
+        c.issuing.pem.as_os_str(),
         os("--cert"),
-        c.root.as_os_str(),
+        c.root.pem.as_os_str(),
         os("--root-store"),
         os("Root"),
     ]);
-    let root_tp = openssl_thumbprint(&c.root);
-    let issuing_tp = openssl_thumbprint(&c.issuing);
+    let root_tp = openssl_thumbprint(&c.root.pem);
+    let issuing_tp = openssl_thumbprint(&c.issuing.pem);
     assert!(hivex_blob(&hive2, &store_key("Root", &root_tp)).is_some());
     assert!(hivex_blob(&hive2, &store_key("CA", &issuing_tp)).is_some());
 
@@ -221,7 +246,7 @@ fn p7b_and_single_files_are_placed_by_kind_and_explicit_stores_warn() {
         os("--hive"),
         hive3.as_os_str(),
         os("--cert"),
-        c.issuing.as_os_str(),
+        c.issuing.pem.as_os_str(),
         os("--store"),
         os("AuthRoot"),
     ]);
@@ -236,7 +261,7 @@ fn p7b_and_single_files_are_placed_by_kind_and_explicit_stores_warn() {
         os("--hive"),
         hive3.as_os_str(),
         os("--cert"),
-        c.root.as_os_str(),
+        c.root.pem.as_os_str(),
         os("--store"),
         os("CA"),
     ]);
@@ -250,7 +275,7 @@ fn p7b_and_single_files_are_placed_by_kind_and_explicit_stores_warn() {
         .arg("--hive")
         .arg(&hive3)
         .arg("--cert")
-        .arg(&c.server)
+        .arg(&c.server.pem)
         .assert()
         .code(4);
 }
@@ -258,7 +283,7 @@ fn p7b_and_single_files_are_placed_by_kind_and_explicit_stores_warn() {
 #[test]
 fn check_on_a_wim_agrees_with_openssl_before_and_after_the_root_is_added() {
     let tmp = tempfile::tempdir().unwrap();
-    let c = contoso(tmp.path(), Key::Rsa);
+    let c = contoso(RSA);
     let wim = make_wim(tmp.path(), "boot.wim", 2);
     let at = now();
     let check = |extra: &[&std::ffi::OsStr]| {
@@ -267,7 +292,7 @@ fn check_on_a_wim_agrees_with_openssl_before_and_after_the_root_is_added() {
             os("--wim"),
             wim.as_os_str(),
             os("--server-cert"),
-            c.server.as_os_str(),
+            c.server.pem.as_os_str(),
         ];
         args.extend_from_slice(extra);
         json_run(&args)
@@ -275,12 +300,17 @@ fn check_on_a_wim_agrees_with_openssl_before_and_after_the_root_is_added() {
 
     // nothing in the image: not trusted, the issuing CA is the missing issuer
     let before = fs::read(&wim).unwrap();
-    let (code, report) = check(&[os("--chain"), c.issuing.as_os_str(), os("--name"), os(NAME)]);
+    let (code, report) = check(&[
+        os("--chain"),
+        c.issuing.pem.as_os_str(),
+        os("--name"),
+        os(NAME),
+    ]);
     assert_eq!(code, 3, "{report}");
     assert_eq!(fs::read(&wim).unwrap(), before, "check must not write");
     assert!(!c
         .pki
-        .openssl_trusts(&c.server, &[], &[&c.issuing], Some(NAME), at));
+        .openssl_verify(&c.server, &[], &[&c.issuing], Some(NAME), at));
     for image in 0..2 {
         let t = trust(&report, image);
         assert_eq!(t["trusted"], false);
@@ -316,7 +346,7 @@ fn check_on_a_wim_agrees_with_openssl_before_and_after_the_root_is_added() {
     ]);
     assert!(c
         .pki
-        .openssl_trusts(&c.server, &[&c.root], &[&c.issuing], Some(NAME), at));
+        .openssl_verify(&c.server, &[&c.root], &[&c.issuing], Some(NAME), at));
     let (code, report) = check(&[os("--name"), os(NAME)]);
     assert_eq!(code, 0, "{report}");
     for image in 0..2 {
@@ -328,8 +358,8 @@ fn check_on_a_wim_agrees_with_openssl_before_and_after_the_root_is_added() {
         assert_eq!(path[1]["found_in"], "image store machine/CA");
         assert_eq!(path[2]["found_in"], "image store machine/AuthRoot");
         assert_eq!(path[2]["anchor"], true);
-        assert_eq!(path[1]["thumbprint"], openssl_thumbprint(&c.issuing));
-        assert_eq!(path[2]["thumbprint"], openssl_thumbprint(&c.root));
+        assert_eq!(path[1]["thumbprint"], openssl_thumbprint(&c.issuing.pem));
+        assert_eq!(path[2]["thumbprint"], openssl_thumbprint(&c.root.pem));
         let urls = t["urls"].to_string();
         assert!(
             urls.contains("http://pki.contoso.test/issuing.crl"),
@@ -338,7 +368,7 @@ fn check_on_a_wim_agrees_with_openssl_before_and_after_the_root_is_added() {
         assert!(t["problems"].as_array().unwrap().is_empty());
     }
     // another name
-    assert!(!c.pki.openssl_trusts(
+    assert!(!c.pki.openssl_verify(
         &c.server,
         &[&c.root],
         &[&c.issuing],
@@ -354,7 +384,7 @@ fn check_on_a_wim_agrees_with_openssl_before_and_after_the_root_is_added() {
     let later = 4_102_444_800; // 2100-01-01
     assert!(!c
         .pki
-        .openssl_trusts(&c.server, &[&c.root], &[&c.issuing], None, later));
+        .openssl_verify(&c.server, &[&c.root], &[&c.issuing], None, later));
     let (code, report) = check(&[os("--at"), os("2100-01-01T00:00:00Z")]);
     assert_eq!(code, 3);
     assert!(trust(&report, 0)["problems"]
@@ -369,7 +399,7 @@ fn check_on_a_wim_agrees_with_openssl_before_and_after_the_root_is_added() {
         .args(["check", "--wim"])
         .arg(&wim)
         .arg("--server-cert")
-        .arg(&c.server)
+        .arg(&c.server.pem)
         .args(["--at", "tomorrow"])
         .assert()
         .code(2);
@@ -381,7 +411,7 @@ fn check_on_a_wim_agrees_with_openssl_before_and_after_the_root_is_added() {
         os("--index"),
         os("2"),
         os("--cert"),
-        c.issuing.as_os_str(),
+        c.issuing.pem.as_os_str(),
         os("--store"),
         os("Disallowed"),
     ]);
@@ -397,7 +427,7 @@ fn check_on_a_wim_agrees_with_openssl_before_and_after_the_root_is_added() {
 #[test]
 fn expect_trust_writes_only_when_every_image_will_trust_the_server() {
     let tmp = tempfile::tempdir().unwrap();
-    let c = contoso(tmp.path(), Key::P256);
+    let c = contoso(P256);
     let wim = make_wim(tmp.path(), "boot.wim", 2);
     let before = fs::read(&wim).unwrap();
     // the root alone: the issuing CA is nowhere, so nothing is written and the exit code is 4
@@ -405,9 +435,9 @@ fn expect_trust_writes_only_when_every_image_will_trust_the_server() {
         .arg("--wim")
         .arg(&wim)
         .arg("--cert")
-        .arg(&c.root)
+        .arg(&c.root.pem)
         .arg("--expect-trust")
-        .arg(&c.server)
+        .arg(&c.server.pem)
         .args(["--name", NAME])
         .output()
         .unwrap();
@@ -424,7 +454,7 @@ fn expect_trust_writes_only_when_every_image_will_trust_the_server() {
         os("--cert"),
         c.bundle.as_os_str(),
         os("--expect-trust"),
-        c.server.as_os_str(),
+        c.server.pem.as_os_str(),
         os("--name"),
         os(NAME),
     ]);
@@ -442,7 +472,7 @@ fn expect_trust_writes_only_when_every_image_will_trust_the_server() {
         os("--wim"),
         wim.as_os_str(),
         os("--server-cert"),
-        c.server.as_os_str(),
+        c.server.pem.as_os_str(),
         os("--name"),
         os(NAME),
     ]);
@@ -452,7 +482,7 @@ fn expect_trust_writes_only_when_every_image_will_trust_the_server() {
 #[test]
 fn check_bad_input_is_a_clear_error_or_a_clear_not_trusted() {
     let tmp = tempfile::tempdir().unwrap();
-    let c = contoso(tmp.path(), Key::Rsa);
+    let c = contoso(RSA);
     let hive = tmp.path().join("SOFTWARE");
     fs::copy(testhive(), &hive).unwrap();
     let before = fs::read(&hive).unwrap();
@@ -470,13 +500,13 @@ fn check_bad_input_is_a_clear_error_or_a_clear_not_trusted() {
     // not a certificate, a private key, an empty chain file
     let junk = tmp.path().join("junk.cer");
     fs::write(&junk, b"this is not a certificate").unwrap();
-    let key = c.pki.path("server.key");
+    let key = c.server.key.path.clone();
     let empty = tmp.path().join("empty.pem");
     fs::write(&empty, b"").unwrap();
     for (server, chain) in [
         (junk.as_path(), None),
         (key.as_path(), None),
-        (c.server.as_path(), Some(empty.as_path())),
+        (c.server.pem.as_path(), Some(empty.as_path())),
     ] {
         let out = check(server, chain);
         assert_eq!(out.status.code(), Some(4), "{out:?}");
@@ -490,38 +520,34 @@ fn check_bad_input_is_a_clear_error_or_a_clear_not_trusted() {
         .args(["pkcs12", "-export", "-passout", "pass:x", "-inkey"])
         .arg(&key)
         .arg("-in")
-        .arg(&c.server)
+        .arg(&c.server.pem)
         .arg("-out")
         .arg(&pfx));
     assert_eq!(check(&pfx, None).status.code(), Some(4));
 
     // a loop: A issues B issues A (two CAs that cross-sign each other), no anchor
-    let p = Pki::new(&tmp.path().join("loop"));
-    p.root("a", "Loop A", Key::Rsa);
-    p.root("b", "Loop B", Key::Rsa);
-    let ab = p.issue("ab", "Loop B", "a", Key::Rsa, CA_EXT);
-    let ba = p.issue("ba", "Loop A", "b", Key::Rsa, CA_EXT);
-    let leaf = p.issue("leaf", NAME, "b", Key::Rsa, &server_ext(&[NAME]));
-    let loop_chain = p.bundle("loop.pem", &[&ab, &ba]);
-    let out = check(&leaf, Some(&loop_chain));
+    let p = Pki::with_org("Contoso Test");
+    let a = p.root("Loop A", RSA);
+    let b = p.root("Loop B", RSA);
+    let ab = cross(&p, &b, &a);
+    let ba = cross(&p, &a, &b);
+    let leaf = server(&p, NAME, &b, RSA);
+    let loop_chain = p.bundle(&[&ab, &ba]);
+    let out = check(&leaf.pem, Some(&loop_chain));
     assert_eq!(out.status.code(), Some(3), "{out:?}");
 
     // 50 CA certificates of one name, none an anchor: finishes, not trusted
-    let many = Pki::new(&tmp.path().join("many"));
-    many.root("r", "Many Root", Key::P256);
+    let many = Pki::with_org("Contoso Test");
+    let mut issuer = many.root("Many Root", P256);
     let mut parts = Vec::new();
-    for i in 0..50 {
-        let issuer = if i == 0 {
-            "r".to_string()
-        } else {
-            format!("c{}", i - 1)
-        };
-        parts.push(many.issue(&format!("c{i}"), "Same Name CA", &issuer, Key::P256, CA_EXT));
+    for _ in 0..50 {
+        issuer = many.intermediate("Same Name CA", P256, &issuer);
+        parts.push(issuer.clone());
     }
-    let leaf = many.issue("leaf", NAME, "c49", Key::P256, &server_ext(&[NAME]));
-    let refs: Vec<&Path> = parts.iter().map(PathBuf::as_path).collect();
-    let fifty = many.bundle("fifty.pem", &refs);
-    let out = check(&leaf, Some(&fifty));
+    let leaf = server(&many, NAME, &issuer, P256);
+    let refs: Vec<&Issued> = parts.iter().collect();
+    let fifty = many.bundle(&refs);
+    let out = check(&leaf.pem, Some(&fifty));
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     assert_eq!(fs::read(&hive).unwrap(), before, "check must not write");
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::*;
-use testsupport::pki::{Key, Pki};
+use testsupport::pki::{Alg, Issued, Pki};
 
 /// crypt32probe's run.sh in the shared tools.
 fn probe_script() -> PathBuf {
@@ -112,72 +112,61 @@ fn full_length_ecdsa(cert: &Path, bytes: usize) -> bool {
     }
 }
 
+/// A server certificate for `name` signed by `issuer`, with a key of `alg`.
+fn probe_leaf(pki: &Pki, name: &str, issuer: &Issued, alg: Alg) -> Issued {
+    let key = pki.key(alg);
+    let mut spec = pki.spec(&pki.dn(name), &key, Some(issuer));
+    spec.ext = vec![
+        "basicConstraints=critical,CA:FALSE".into(),
+        "keyUsage=critical,digitalSignature,keyEncipherment".into(),
+        "extendedKeyUsage=serverAuth".into(),
+        format!("subjectAltName=DNS:{name}"),
+        "authorityKeyIdentifier=keyid".into(),
+    ];
+    pki.issue(&spec)
+}
+
 #[test]
 fn wines_crypt32_agrees_with_check_on_the_stores_we_write() {
     need("openssl", "openssl");
     let tmp = tempfile::tempdir().unwrap();
-    let pki = Pki::new(&tmp.path().join("pki"));
-    let ext = |name: &str| {
-        format!(
-            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:{name}\nauthorityKeyIdentifier=keyid\n"
-        )
-    };
+    let rsa = Alg::Rsa(2048);
+    let p256 = Alg::Ec("P-256");
+    let pki = Pki::with_org("Contoso Test");
     // RSA root with a server certificate it signed
-    pki.root("rsaroot", "Probe RSA Root", Key::Rsa);
-    let rsa_leaf = pki.issue(
-        "rsaleaf",
-        "rsa.contoso.test",
-        "rsaroot",
-        Key::Rsa,
-        &ext("rsa.contoso.test"),
-    );
+    let rsaroot = pki.root("Probe RSA Root", rsa);
+    let rsa_leaf = probe_leaf(&pki, "rsa.contoso.test", &rsaroot, rsa);
     // ECDSA P-256 root and leaf, made again until the signature has full-length r and s
-    let mut ec_leaf = PathBuf::new();
+    let mut made = None;
     for attempt in 0..20 {
-        pki.root("ecroot", "Probe EC Root", Key::P256);
-        ec_leaf = pki.issue(
-            "ecleaf",
-            "ec.contoso.test",
-            "ecroot",
-            Key::P256,
-            &ext("ec.contoso.test"),
-        );
-        if full_length_ecdsa(&ec_leaf, 32) {
+        let ecroot = pki.root("Probe EC Root", p256);
+        let ec_leaf = probe_leaf(&pki, "ec.contoso.test", &ecroot, p256);
+        if full_length_ecdsa(&ec_leaf.pem, 32) {
+            made = Some((ecroot, ec_leaf));
             break;
         }
         assert!(attempt < 19, "no full-length ECDSA signature in 20 tries");
     }
+    let (ecroot, ec_leaf) = made.expect("a full-length ECDSA signature");
     // a forgery: same issuer name as the RSA root, signed by another key
-    let other = Pki::new(&tmp.path().join("other"));
-    other.root("rsaroot", "Probe RSA Root", Key::Rsa);
-    let forged = other.issue(
-        "forged",
-        "rsa.contoso.test",
-        "rsaroot",
-        Key::Rsa,
-        &ext("rsa.contoso.test"),
-    );
+    let other = Pki::with_org("Contoso Test");
+    let other_root = other.root("Probe RSA Root", rsa);
+    let forged = probe_leaf(&other, "rsa.contoso.test", &other_root, rsa);
     // a server certificate from a root the image does not hold
-    pki.root("absent", "Probe Absent Root", Key::Rsa);
-    let orphan = pki.issue(
-        "orphan",
-        "orphan.contoso.test",
-        "absent",
-        Key::Rsa,
-        &ext("orphan.contoso.test"),
-    );
+    let absent = pki.root("Probe Absent Root", rsa);
+    let orphan = probe_leaf(&pki, "orphan.contoso.test", &absent, rsa);
 
     let hive = tmp.path().join("SOFTWARE");
     fs::copy(testhive(), &hive).unwrap();
-    run(Command::new(env!("CARGO_BIN_EXE_inject-root"))
+    run(Command::new(bin_path())
         .args(["-q", "--root-store", "Root", "--hive"])
         .arg(&hive)
         .arg("--cert")
-        .arg(pki.path("rsaroot.pem"))
+        .arg(&rsaroot.pem)
         .arg("--cert")
-        .arg(pki.path("ecroot.pem")));
+        .arg(&ecroot.pem));
 
-    let leaves: [&Path; 4] = [&rsa_leaf, &ec_leaf, &forged, &orphan];
+    let leaves: [&Path; 4] = [&rsa_leaf.pem, &ec_leaf.pem, &forged.pem, &orphan.pem];
     let wine = wine_trusts(&hive, &leaves);
     let mine: Vec<bool> = leaves.iter().map(|l| ours(&hive, l)).collect();
     assert_eq!(mine, wine, "ours vs Wine's crypt32 for {leaves:?}");

@@ -31,6 +31,6 @@ fuzz_target!(|data: &[u8]| {
             let _ = wim.file_metadata(image.index, file);
             let _ = wim.read_file(image.index, file);
         }
-        let _ = wim.image_property(image.index, c"WINDOWS/VERSION/BUILD");
+        let _ = wim.image_property(image.index, "WINDOWS/VERSION/BUILD");
     }
 });

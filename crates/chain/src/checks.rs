@@ -1,6 +1,6 @@
 //! Checks on a built path that do not involve signatures: validity periods, CA and path-length
-//! constraints, key usage, extended key usage, the host name, the disallowed list, malformed or
-//! unhandled critical extensions; and the warnings.
+//! constraints, name constraints, key usage, extended key usage, the host name, the disallowed
+//! list, malformed or unhandled critical extensions; and the warnings.
 
 use std::collections::HashSet;
 
@@ -9,7 +9,7 @@ use x509_parser::extensions::ParsedExtension;
 use crate::cert::Cert;
 use crate::signature::{rsa_key_bits, signature_hash};
 use crate::verdict::{Problem, ProblemKind, Warning, WarningKind};
-use crate::{hostname, EXPIRES_SOON_SECS};
+use crate::{constraints, hostname, EXPIRES_SOON_SECS};
 
 /// What the checks need besides the path.
 pub(crate) struct Context<'i> {
@@ -60,6 +60,7 @@ pub(crate) fn problems(path: &[&Cert<'_>], anchored: bool, ctx: &Context<'_>) ->
         }
         server_auth(cert, i, &subject, &mut out);
     }
+    constraints::check(path, &mut out);
     if let (Some(name), Some(leaf)) = (ctx.name, path.first()) {
         if !hostname::matches(&leaf.x509, name) {
             out.push(Problem::new(

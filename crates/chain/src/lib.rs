@@ -19,6 +19,7 @@
 mod build;
 mod cert;
 mod checks;
+mod constraints;
 mod error;
 mod hostname;
 mod input;

@@ -65,9 +65,31 @@ impl std::hash::Hash for NormName {
     }
 }
 
+impl NormName {
+    /// Whether `prefix`'s RDNs are the first RDNs of `self` (an empty `prefix` is a prefix
+    /// of every name), as name constraints compare directory names.
+    pub fn starts_with(&self, prefix: &NormName) -> bool {
+        self.rdns.len() >= prefix.rdns.len() && self.rdns[..prefix.rdns.len()] == prefix.rdns[..]
+    }
+
+    /// Whether the name has no attributes at all.
+    pub fn is_empty(&self) -> bool {
+        self.rdns.iter().all(Vec::is_empty)
+    }
+}
+
 /// Decodes a string type to text and folds it; other types stay bytes.
 fn normalize(tag: Tag, data: &[u8]) -> Value {
-    let text = match tag {
+    match text_of(tag, data) {
+        Some(t) => Value::Text(fold(&t)),
+        None => Value::Other(tag.0, data.to_vec()),
+    }
+}
+
+/// The text of an attribute value of a string type (as openssl's `ASN1_STRING_to_UTF8`
+/// reads it); `None` for other types and undecodable values.
+pub(crate) fn text_of(tag: Tag, data: &[u8]) -> Option<String> {
+    match tag {
         Tag::Utf8String
         | Tag::PrintableString
         | Tag::Ia5String
@@ -78,10 +100,6 @@ fn normalize(tag: Tag, data: &[u8]) -> Value {
         Tag::BmpString => decode_utf16be(data),
         Tag::UniversalString => decode_utf32be(data),
         _ => None,
-    };
-    match text {
-        Some(t) => Value::Text(fold(&t)),
-        None => Value::Other(tag.0, data.to_vec()),
     }
 }
 

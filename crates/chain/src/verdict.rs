@@ -91,6 +91,12 @@ pub enum ProblemKind {
     Malformed,
     /// The path would be longer than [`crate::MAX_PATH_LEN`] certificates.
     PathTooLong,
+    /// A name of the certificate concerned (subject DN, subjectAltName entry, or the leaf's
+    /// host-name-like CN when it has no dNSName) is outside the permitted or inside the
+    /// excluded subtrees of a CA above it, or cannot be checked against them; the message
+    /// names the CA and the name. (A critical nameConstraints extension with subtree forms
+    /// the engine cannot check at all is [`ProblemKind::Malformed`] on the CA.)
+    NameConstraintViolated,
 }
 
 /// Something worth knowing that does not make the path untrusted.

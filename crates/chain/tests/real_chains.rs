@@ -47,16 +47,7 @@ fn data(name: &str) -> PathBuf {
 
 /// A certificate from a PEM file (the first one in it).
 fn load(path: &Path) -> Issued {
-    let text = std::fs::read(path).unwrap();
-    let (_, pem) = x509_parser::pem::parse_x509_pem(&text).expect("PEM certificate");
-    Issued {
-        pem: path.to_path_buf(),
-        der: pem.contents,
-        key: Key {
-            path: PathBuf::new(),
-        },
-        subject: path.file_name().unwrap().to_string_lossy().into_owned(),
-    }
+    Issued::load(path)
 }
 
 struct Real {
@@ -86,11 +77,11 @@ fn cryptography_io_is_trusted_in_2017() {
     let Some(real) = cryptography_io() else {
         return;
     };
-    let mut pki = Pki::new();
+    let pki = Pki::new();
     let mut case = Case::new(&real.leaf, &[&real.int], &[&real.root]);
     case.at = AT_2017;
     case.name = Some("www.cryptography.io");
-    let (v, ossl) = case.run(&mut pki);
+    let (v, ossl) = case.run(&pki);
     assert_agrees(&v, ossl, true);
     assert_eq!(v.path.len(), 3);
     assert!(v.path[1].subject.contains("RapidSSL SHA256 CA - G3"));
@@ -106,7 +97,7 @@ fn cryptography_io_is_trusted_in_2017() {
 
     // The bare domain is in the SAN too.
     case.name = Some("cryptography.io");
-    let (v, ossl) = case.run(&mut pki);
+    let (v, ossl) = case.run(&pki);
     assert_agrees(&v, ossl, true);
 }
 
@@ -116,10 +107,10 @@ fn cryptography_io_without_its_root_names_the_missing_issuer() {
         return;
     };
     let other = load(&data("DST_Root_CA_X3.pem"));
-    let mut pki = Pki::new();
+    let pki = Pki::new();
     let mut case = Case::new(&real.leaf, &[&real.int], &[&other]);
     case.at = AT_2017;
-    let (v, ossl) = case.run(&mut pki);
+    let (v, ossl) = case.run(&pki);
     assert_agrees(&v, ossl, false);
     assert_eq!(kinds(&v), vec![ProblemKind::MissingIssuer]);
     assert_problem(&v, ProblemKind::MissingIssuer, 1);
@@ -138,9 +129,9 @@ fn cryptography_io_far_past_expiry() {
     let Some(real) = cryptography_io() else {
         return;
     };
-    let mut pki = Pki::new();
+    let pki = Pki::new();
     let case = Case::new(&real.leaf, &[&real.int], &[&real.root]); // at 2030
-    let (v, ossl) = case.run(&mut pki);
+    let (v, ossl) = case.run(&pki);
     assert_agrees(&v, ossl, false);
     for i in 0..3 {
         assert_problem(&v, ProblemKind::Expired, i);
@@ -153,11 +144,11 @@ fn cryptography_io_for_another_name() {
     let Some(real) = cryptography_io() else {
         return;
     };
-    let mut pki = Pki::new();
+    let pki = Pki::new();
     let mut case = Case::new(&real.leaf, &[&real.int], &[&real.root]);
     case.at = AT_2017;
     case.name = Some("docs.cryptography.io");
-    let (v, ossl) = case.run(&mut pki);
+    let (v, ossl) = case.run(&pki);
     assert_agrees(&v, ossl, false);
     assert_eq!(kinds(&v), vec![ProblemKind::NameMismatch]);
 }
@@ -167,11 +158,11 @@ fn cryptography_io_with_disallowed_intermediate() {
     let Some(real) = cryptography_io() else {
         return;
     };
-    let mut pki = Pki::new();
+    let pki = Pki::new();
     let mut case = Case::new(&real.leaf, &[&real.int], &[&real.root]);
     case.at = AT_2017;
     case.disallowed = vec![real.int.thumbprint()];
-    let (v, ossl) = case.run(&mut pki);
+    let (v, ossl) = case.run(&pki);
     assert!(
         ossl,
         "openssl has no Disallowed store and accepts the chain"
@@ -212,11 +203,11 @@ fn lets_encrypt_x3_chain_among_many_anchors() {
     }
     let mut anchors: Vec<&Issued> = others.iter().collect();
     anchors.push(&root);
-    let mut pki = Pki::new();
+    let pki = Pki::new();
     let mut case = Case::new(&leaf, &[&int], &anchors);
     case.at = AT_LE;
     case.name = Some("scotthelme.co.uk");
-    let (v, ossl) = case.run(&mut pki);
+    let (v, ossl) = case.run(&pki);
     assert_agrees(&v, ossl, true);
     assert_eq!(v.path[2].thumbprint, root.thumbprint());
     assert!(v
@@ -227,7 +218,7 @@ fn lets_encrypt_x3_chain_among_many_anchors() {
     // Without the DST root, none of the others will do.
     let mut case = Case::new(&leaf, &[&int], &anchors[..anchors.len() - 1]);
     case.at = AT_LE;
-    let (v, ossl) = case.run(&mut pki);
+    let (v, ossl) = case.run(&pki);
     assert_agrees(&v, ossl, false);
     assert_eq!(kinds(&v), vec![ProblemKind::MissingIssuer]);
     assert!(v.missing_issuer.unwrap().issuer.contains("DST Root CA X3"));

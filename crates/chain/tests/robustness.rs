@@ -7,7 +7,7 @@ use common::*;
 use proptest::prelude::*;
 
 fn sample_chain() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
-    let mut pki = Pki::new();
+    let pki = Pki::new();
     let root = pki.root("Root", Alg::Ec("P-256"));
     let int = pki.intermediate("Issuing CA", Alg::Rsa(2048), &root);
     let leaf = pki.leaf("p.example.test", &["p.example.test"], &int);

@@ -100,25 +100,12 @@ pub fn check_structure(hive: &Hive, label: &Path) -> Result<(), Error> {
 }
 
 /// The error for a hive whose key tree does not hold together.
-fn damaged(label: &Path, e: &hive::Error) -> Error {
+pub(crate) fn damaged(label: &Path, e: &hive::Error) -> Error {
     Error::Hive {
         path: label.to_path_buf(),
         detail: format!("the hive is damaged, Windows would not load it as it is: {e}"),
+        source: None,
     }
-}
-
-/// Writes an edited hive file back over `path` (named `label` in errors) atomically, once
-/// the key tree check of the hive as read has passed (it ran while the file was copied).
-pub fn write_checked(hive: &mut Hive, path: &Path, label: &Path) -> Result<(), Error> {
-    let mut damage = None;
-    let written = hive.write_atomic_with(path, |h| {
-        h.check_structure()
-            .inspect_err(|e| damage = Some(damaged(label, e)))
-    });
-    if let Some(e) = damage {
-        return Err(e);
-    }
-    written.map_err(|e| Error::from_hive(label, e))
 }
 
 fn hive_error(label: &Path) -> impl Fn(hive::Error) -> Error + '_ {

@@ -5,8 +5,11 @@ use std::path::PathBuf;
 
 /// Everything that can go wrong. Errors about inputs (certificates, `.reg` files, options) stop a
 /// job before any target is touched; errors about a target are recorded in that target's report
-/// and do not stop the other targets.
+/// (its message, and its [`ErrorKind`]) and do not stop the other targets. Errors of the lower
+/// crates are kept as the [`std::error::Error::source`], so a caller can tell e.g. a locked WIM
+/// (`wim::Error::Locked`) from a full disk.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A file could not be read, written or listed.
     #[error("{}: {source}", path.display())]
@@ -17,13 +20,29 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A target file may not be changed: its permission bits say read-only, or the OS refused
+    /// to write it.
+    #[error("{}: {reason}; refusing to change it", path.display())]
+    ReadOnly {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A target file was changed by another program while we worked on it: nothing written.
+    #[error("{}: the file was changed by another program while we worked on it; nothing written, run again", path.display())]
+    ChangedMeanwhile {
+        /// The file.
+        path: PathBuf,
+    },
     /// A certificate file is not readable as a certificate (certblob's message, with offset).
-    #[error("{}", prefixed(path, detail))]
+    #[error("{}", prefixed(path, &source.to_string()))]
     Certificate {
         /// The certificate file.
         path: PathBuf,
-        /// What is wrong.
-        detail: String,
+        /// certblob's error.
+        #[source]
+        source: Box<certblob::Error>,
     },
     /// A certificate file holds no certificate at all.
     #[error("{}: no certificate found in the file", path.display())]
@@ -38,6 +57,9 @@ pub enum Error {
         path: PathBuf,
         /// What is wrong (certblob's message with line number, or ours).
         detail: String,
+        /// certblob's error, when the file did not parse.
+        #[source]
+        source: Option<Box<certblob::reg::RegError>>,
     },
     /// certblob refuses the certificate (not a CA, expired, ...) and force was not set.
     #[error("{}: certificate {thumbprint} ({subject}) refused: {reasons} (use --force to inject it anyway)", path.display())]
@@ -64,31 +86,27 @@ pub enum Error {
     /// The options do not make sense together (e.g. `add` without a certificate).
     #[error("{0}")]
     Usage(String),
-    /// A WIM file cannot be opened, read, staged or committed (wim's message).
-    #[error("{}", prefixed(path, detail))]
+    /// A WIM file cannot be opened, read, staged or committed: wim's error, which names the
+    /// file (match on it: `Locked`, `ChangedMeanwhile`, `DiskFull`, `ReadOnly`, `InUse`,
+    /// `NoSuchImage`, `Malformed`...).
+    #[error("{}", prefixed(path, &source.to_string()))]
     Wim {
         /// The WIM file.
         path: PathBuf,
-        /// What went wrong.
-        detail: String,
+        /// wim's error.
+        #[source]
+        source: Box<wim::Error>,
     },
-    /// A requested image index does not exist in the WIM.
-    #[error("{}: image index {index} does not exist (the WIM holds {count} images)", path.display())]
-    NoSuchImage {
-        /// The WIM file.
-        path: PathBuf,
-        /// The index asked for.
-        index: u32,
-        /// How many images the WIM holds.
-        count: u32,
-    },
-    /// A hive cannot be parsed or edited (hive's message, with the byte offset).
+    /// A hive cannot be parsed or edited (with the byte offset), or Windows would not load it.
     #[error("{}", prefixed(path, detail))]
     Hive {
         /// The hive (file path, or `WIM:index:Windows/System32/config/SOFTWARE`).
         path: PathBuf,
         /// What is wrong.
         detail: String,
+        /// hive's error, when it came from crates/hive.
+        #[source]
+        source: Option<Box<hive::Error>>,
     },
     /// The hive's transaction logs hold changes not yet in the primary file.
     #[error("{}: hive is dirty, refusing to edit it: {reason}", path.display())]
@@ -108,10 +126,82 @@ pub enum Error {
     },
 }
 
+/// What kind of failure a target had, for callers and JSON pipelines that branch on it
+/// ([`crate::TargetReport::error_kind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Bad options.
+    Usage,
+    /// An input file (certificate, `.reg`) is unusable or refused.
+    Input,
+    /// The file may not be changed (permissions, read-only medium or WIM flag).
+    ReadOnly,
+    /// No space left on the device.
+    DiskFull,
+    /// Another program holds the file open without sharing it (e.g. a WIM DISM still has
+    /// mounted).
+    InUse,
+    /// Another process holds the WIM's write lock.
+    Locked,
+    /// The file was changed by another program while we worked on it.
+    ChangedMeanwhile,
+    /// A WIM image index that does not exist.
+    NoSuchImage,
+    /// The WIM is damaged, truncated or not a WIM.
+    DamagedWim,
+    /// The hive is damaged, or Windows would not load it.
+    DamagedHive,
+    /// The hive is dirty and its logs cannot (or may not) be replayed.
+    DirtyHive,
+    /// The independent read-back disagreed: nothing was written.
+    ReadBack,
+    /// Any other I/O error.
+    Io,
+    /// Anything else.
+    Other,
+}
+
 impl Error {
     /// True when the caller asked for something that makes no sense (the CLI's usage exit code).
     pub fn is_usage(&self) -> bool {
         matches!(self, Error::Usage(_))
+    }
+
+    /// The kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        let io_kind = |e: &std::io::Error| match platform::IoClass::of(e) {
+            platform::IoClass::DiskFull => ErrorKind::DiskFull,
+            platform::IoClass::ReadOnly => ErrorKind::ReadOnly,
+            platform::IoClass::InUse => ErrorKind::InUse,
+            _ => ErrorKind::Io,
+        };
+        match self {
+            Error::Usage(_) => ErrorKind::Usage,
+            Error::Certificate { .. }
+            | Error::NoCertificate { .. }
+            | Error::RegFile { .. }
+            | Error::Refused { .. }
+            | Error::UnexpectedThumbprint { .. } => ErrorKind::Input,
+            Error::Io { source, .. } => io_kind(source),
+            Error::ReadOnly { .. } => ErrorKind::ReadOnly,
+            Error::ChangedMeanwhile { .. } => ErrorKind::ChangedMeanwhile,
+            Error::Hive { .. } => ErrorKind::DamagedHive,
+            Error::DirtyHive { .. } => ErrorKind::DirtyHive,
+            Error::ReadBack { .. } => ErrorKind::ReadBack,
+            Error::Wim { source, .. } => match source.as_ref() {
+                wim::Error::Locked { .. } => ErrorKind::Locked,
+                wim::Error::ChangedMeanwhile { .. } => ErrorKind::ChangedMeanwhile,
+                wim::Error::DiskFull { .. } => ErrorKind::DiskFull,
+                wim::Error::ReadOnly { .. } => ErrorKind::ReadOnly,
+                wim::Error::InUse { .. } => ErrorKind::InUse,
+                wim::Error::NoSuchImage { .. } => ErrorKind::NoSuchImage,
+                wim::Error::NotAWim { .. } | wim::Error::Malformed { .. } => ErrorKind::DamagedWim,
+                wim::Error::Io { source, .. } => io_kind(source),
+                _ => ErrorKind::Other,
+            },
+        }
     }
 
     /// An error from crates/hive about the hive named `path` in messages: an I/O error stays
@@ -125,6 +215,7 @@ impl Error {
             e => Error::Hive {
                 path: path.to_path_buf(),
                 detail: e.inner().to_string(),
+                source: Some(Box::new(e)),
             },
         }
     }

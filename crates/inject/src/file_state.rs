@@ -1,5 +1,6 @@
-//! Recognising a file changed by another program while we worked on it (the atomic writes
-//! themselves are `hive::atomic::replace_file` and `hive::Hive::write_atomic`).
+//! Whether a target file may be changed: not marked read-only, and not changed by another
+//! program since it was read (the atomic writes themselves are `hive::atomic::replace_file`,
+//! `hive::Hive::write_atomic` and `wim::Wim::commit`).
 
 use std::fs;
 use std::path::Path;
@@ -51,12 +52,24 @@ impl FileState {
         if FileState::read(path)? == *self {
             return Ok(());
         }
-        Err(Error::Io {
+        Err(Error::ChangedMeanwhile {
             path: path.to_path_buf(),
-            source: std::io::Error::other(
-                "the file was changed by another program while we worked on it; \
-                 nothing written, run again",
-            ),
         })
     }
+}
+
+/// Refuses to change a file whose permission bits say read-only: the atomic rename (or, for a
+/// WIM, a process running as root) would otherwise silently bypass them.
+pub(crate) fn check_writable(path: &Path) -> Result<(), Error> {
+    let metadata = fs::metadata(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if metadata.permissions().readonly() {
+        return Err(Error::ReadOnly {
+            path: path.to_path_buf(),
+            reason: "the file is read-only".into(),
+        });
+    }
+    Ok(())
 }

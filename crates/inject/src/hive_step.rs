@@ -1,46 +1,17 @@
-//! Handling one SOFTWARE hive (from any kind of target): log check, then list, verify or edit.
+//! The per-hive step, the same for every kind of target: check the logs (replay a dirty hive),
+//! then list, verify, check trust or edit. Targets call it; it knows nothing of targets.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::cache::{edit_key, EditCache};
-use crate::edit::{self, Edited, EditedFile, HiveOp};
+use crate::cache::edit_key;
+use crate::context::Work;
+use crate::edit::{self, EditTimes};
 use crate::error::Error;
-use crate::inspect::{self, Expected};
+use crate::inspect;
 use crate::logs::{self, LogFix};
-use crate::progress::ProgressEvent;
 use crate::report::{ImageReport, Operation};
-use crate::trust::{self, TrustQuery};
-
-/// Everything a worker needs to process hives; shared by all threads of a job.
-pub struct Work<'a> {
-    /// What to do.
-    pub operation: Operation,
-    /// Add/remove: the operations.
-    pub ops: &'a [HiveOp],
-    /// SHA-256 of `ops`, for the edit cache.
-    pub ops_digest: [u8; 32],
-    /// Verify: what must be there.
-    pub expected: &'a [Expected],
-    /// Check: the server certificate and what else the path may use.
-    pub trust: Option<&'a TrustQuery>,
-    /// Plan only.
-    pub dry_run: bool,
-    /// WIM targets: rewrite the whole file instead of appending.
-    pub rebuild: bool,
-    /// Refuse dirty hives instead of replaying their logs.
-    pub no_replay: bool,
-    /// WIM image indexes to restrict to (empty: all).
-    pub indexes: &'a [u32],
-    /// The batch's edit cache.
-    pub cache: &'a EditCache,
-    /// How many hive files of each size the job's file targets hold: a file whose size no
-    /// other has cannot share an edit, so it is edited in place (paged) and never hashed.
-    pub file_sizes: HashMap<u64, usize>,
-    /// The caller's progress callback.
-    pub progress: &'a (dyn Fn(ProgressEvent) + Sync),
-}
+use crate::trust;
 
 /// A primary hive as a target gives it.
 pub enum Primary {
@@ -64,6 +35,16 @@ impl Primary {
             Primary::File { head, .. } => head,
         }
     }
+
+    /// The whole hive in memory (a file is read now).
+    fn into_bytes(self) -> Result<Arc<Vec<u8>>, Error> {
+        match self {
+            Primary::Bytes(bytes) => Ok(bytes),
+            Primary::File { path, .. } => Ok(Arc::new(
+                std::fs::read(&path).map_err(|source| Error::Io { path, source })?,
+            )),
+        }
+    }
 }
 
 /// The primary hive and its logs, as read from a target.
@@ -77,52 +58,67 @@ pub struct HiveInput {
     pub content_sha1: Option<[u8; 20]>,
 }
 
-/// What processing one hive produced, for the target to commit.
-pub struct HiveOutcome {
-    /// The image's report (certificates, warnings, errors).
-    pub report: ImageReport,
-    /// New primary bytes to write (already checked); `None` when unchanged.
-    pub edited: Option<Arc<Edited>>,
-    /// For a [`Primary::File`]: the edited hive to write back (already checked); `None` when
-    /// unchanged.
-    pub edited_file: Option<EditedFile>,
-    /// What to do with each log after writing the new primary.
-    pub log_fixes: [LogFix; 2],
+/// What processing one hive left for its target to write.
+pub enum Outcome {
+    /// Nothing to write: a read-only operation, nothing changed, or an error (in the report).
+    Nothing,
+    /// The new hive, in memory, already checked.
+    Bytes {
+        /// The new hive.
+        bytes: Arc<Vec<u8>>,
+        /// What the edit cost (zero when an earlier identical edit was reused).
+        times: EditTimes,
+        /// What to do with each log after writing the new hive.
+        log_fixes: [LogFix; 2],
+    },
+    /// The hive file, edited in place (paged) and checked, ready for its atomic write.
+    File {
+        /// The edited hive.
+        hive: Box<hive::Hive>,
+        /// What to do with each log after writing the new hive.
+        log_fixes: [LogFix; 2],
+    },
 }
 
-/// Processes one hive. Errors go into the returned report; `edited` is then `None`.
+/// The result of one hive: its report and what there is to write.
+pub struct HiveResult {
+    /// The image's report (certificates, trust, warnings, errors).
+    pub report: ImageReport,
+    /// What the target writes.
+    pub outcome: Outcome,
+}
+
+/// Processes one hive. Errors go into the returned report, whose outcome is then
+/// [`Outcome::Nothing`].
 pub fn process_hive(
     work: &Work,
     input: HiveInput,
     label: &Path,
     mut report: ImageReport,
-) -> HiveOutcome {
+) -> HiveResult {
     report.hive = label.display().to_string();
-    let mut outcome = HiveOutcome {
-        report,
-        edited: None,
-        edited_file: None,
-        log_fixes: [LogFix::Keep, LogFix::Keep],
-    };
-    if let Err(e) = run(work, input, label, &mut outcome) {
-        outcome.report.errors.push(e.to_string());
-        outcome.edited = None;
-        outcome.edited_file = None;
+    match run(work, input, label, &mut report) {
+        Ok(outcome) => HiveResult { report, outcome },
+        Err(e) => {
+            report.errors.push(e.to_string());
+            HiveResult {
+                report,
+                outcome: Outcome::Nothing,
+            }
+        }
     }
-    outcome
 }
 
 fn run(
     work: &Work,
     input: HiveInput,
     label: &Path,
-    outcome: &mut HiveOutcome,
-) -> Result<(), Error> {
+    report: &mut ImageReport,
+) -> Result<Outcome, Error> {
     let input = match logs::dirty_reason(input.primary.head(), &input.logs, label)? {
         None => input,
-        Some(reason) => replay(work, input, label, reason, &mut outcome.report)?,
+        Some(reason) => replay(work, input, label, reason, report)?,
     };
-    let report = &mut outcome.report;
     let HiveInput {
         primary,
         logs,
@@ -131,15 +127,11 @@ fn run(
     let hive_error = |detail| Error::Hive {
         path: label.to_path_buf(),
         detail,
+        source: None,
     };
     match (work.operation, primary) {
         (Operation::List | Operation::Verify | Operation::Check, primary) => {
-            let bytes = match primary {
-                Primary::Bytes(bytes) => bytes,
-                Primary::File { path, .. } => {
-                    Arc::new(std::fs::read(&path).map_err(|source| Error::Io { path, source })?)
-                }
-            };
+            let bytes = primary.into_bytes()?;
             match (work.operation, work.trust) {
                 (Operation::Check, Some(query)) => {
                     let in_image = inspect::store_certificates(&bytes).map_err(hive_error)?;
@@ -153,8 +145,9 @@ fn run(
                         inspect::verify(&bytes, work.expected).map_err(hive_error)?;
                 }
             }
+            Ok(Outcome::Nothing)
         }
-        (Operation::Add | Operation::Remove, Primary::Bytes(primary)) => {
+        (_, Primary::Bytes(primary)) => {
             let key = match content_sha1 {
                 Some(sha1) => crate::cache::edit_key_by_sha1(&work.ops_digest, &sha1),
                 None => edit_key(&work.ops_digest, &primary),
@@ -165,23 +158,34 @@ fn run(
                 .get_or_edit(key, || edit::edit(primary, ops, label))?;
             report.certificates = edited.entries.clone();
             report.reused = reused;
-            if let Some(new_bytes) = &edited.new_bytes {
-                report.changed = true;
-                outcome.log_fixes = log_fixes(new_bytes, &logs, label)?;
-                outcome.edited = Some(edited);
-            }
+            let Some(bytes) = &edited.new_bytes else {
+                return Ok(Outcome::Nothing);
+            };
+            report.changed = true;
+            Ok(Outcome::Bytes {
+                bytes: Arc::clone(bytes),
+                // A reused edit cost nothing this time.
+                times: if reused {
+                    EditTimes::default()
+                } else {
+                    edited.times
+                },
+                log_fixes: log_fixes(bytes, &logs, label)?,
+            })
         }
-        (Operation::Add | Operation::Remove, Primary::File { path, .. }) => {
+        (_, Primary::File { path, .. }) => {
             let edited = edit::edit_file(&path, work.ops, label)?;
-            report.certificates = edited.entries.clone();
-            if edited.hive.is_some() {
-                report.changed = true;
-                outcome.log_fixes = log_fixes(&edited.new_head, &logs, label)?;
-                outcome.edited_file = Some(edited);
-            }
+            report.certificates = edited.entries;
+            let Some(hive) = edited.hive else {
+                return Ok(Outcome::Nothing);
+            };
+            report.changed = true;
+            Ok(Outcome::File {
+                hive: Box::new(hive),
+                log_fixes: log_fixes(&edited.new_head, &logs, label)?,
+            })
         }
     }
-    Ok(())
 }
 
 /// A dirty hive: its logs replayed in memory the way Windows does when it loads it (unless the
@@ -196,7 +200,7 @@ fn replay(
     reason: String,
     report: &mut ImageReport,
 ) -> Result<HiveInput, Error> {
-    let mutating = matches!(work.operation, Operation::Add | Operation::Remove);
+    let mutating = work.edits();
     let refuse = |reason: String| Error::DirtyHive {
         path: label.to_path_buf(),
         reason,
@@ -215,12 +219,7 @@ fn replay(
         logs,
         content_sha1,
     } = input;
-    let bytes = match primary {
-        Primary::Bytes(bytes) => bytes,
-        Primary::File { path, .. } => {
-            Arc::new(std::fs::read(&path).map_err(|source| Error::Io { path, source })?)
-        }
-    };
+    let bytes = primary.into_bytes()?;
     let recovered = hive::log::recover(&bytes, logs[0].as_deref(), logs[1].as_deref());
     match recovered {
         Ok(Some(recovered)) => {

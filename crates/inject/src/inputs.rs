@@ -76,7 +76,7 @@ impl Inputs {
     ) -> Result<(), Error> {
         let certificates = certblob::read_certificates(path).map_err(|e| Error::Certificate {
             path: path.to_path_buf(),
-            detail: e.to_string(),
+            source: Box::new(e),
         })?;
         if certificates.is_empty() {
             return Err(Error::NoCertificate {

@@ -7,17 +7,17 @@ use certblob::{Location, Store, Thumbprint};
 use rayon::prelude::*;
 
 use crate::cache::{ops_digest, EditCache};
+use crate::context::{millis, Work};
 use crate::edit::{HiveOp, StorePlace};
 use crate::error::Error;
 use crate::inputs::Inputs;
 use crate::inspect::Expected;
 use crate::placement::StoreChoice;
-use crate::process::Work;
 use crate::progress::{ProgressEvent, ProgressKind};
 use crate::report::{Operation, Report, TargetReport};
-use crate::run_target;
 use crate::stores;
 use crate::target::Target;
+use crate::targets;
 use crate::time::now_unix;
 use crate::trust::TrustQuery;
 
@@ -315,7 +315,7 @@ impl Job {
             pass.targets
                 .par_iter()
                 .enumerate()
-                .map(|(i, target)| run_target::process_target(&work, i, target))
+                .map(|(i, target)| targets::process_target(&work, i, target))
                 .collect()
         }))
     }
@@ -556,9 +556,4 @@ fn carry_trust(check: Vec<TargetReport>, added: &mut [TargetReport]) {
             }
         }
     }
-}
-
-/// Milliseconds since `started`, saturating.
-pub(crate) fn millis(started: Instant) -> u64 {
-    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }

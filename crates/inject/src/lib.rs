@@ -25,29 +25,29 @@
 #![deny(missing_docs)]
 
 mod cache;
+mod context;
 mod edit;
-pub mod error;
+mod error;
+mod file_state;
 mod guard;
+mod hive_step;
 mod inputs;
 mod inspect;
 mod job;
 mod logs;
 mod placement;
-mod process;
-pub mod progress;
+mod progress;
 mod readback;
 mod reg_input;
-pub mod report;
-mod run_target;
+mod report;
 mod stores;
-pub mod target;
+mod target;
+mod targets;
 mod time;
 mod trust;
-mod wim_target;
-mod write;
 
 pub use certblob::{Location, Store};
-pub use error::Error;
+pub use error::{Error, ErrorKind};
 pub use job::Job;
 pub use progress::{ProgressEvent, ProgressKind};
 pub use report::{

@@ -26,6 +26,7 @@ pub fn dirty_reason(
             Error::Hive {
                 path: label.to_path_buf(),
                 detail: e.to_string(),
+                source: None,
             }
         })?;
     Ok(match state {

@@ -18,6 +18,7 @@ pub struct ProgressEvent {
 /// The kinds of progress event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ProgressKind {
     /// Work on the target began; `images` is the number of hives to look at.
     Started {

@@ -16,9 +16,14 @@ impl Inputs {
         let reg_error = |detail: String| Error::RegFile {
             path: path.to_path_buf(),
             detail,
+            source: None,
         };
-        let file = certblob::reg::read_reg_file(path, RootMapping::Auto)
-            .map_err(|e| reg_error(e.to_string()))?;
+        let file =
+            certblob::reg::read_reg_file(path, RootMapping::Auto).map_err(|e| Error::RegFile {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+                source: Some(Box::new(e)),
+            })?;
         let mut found = 0usize;
         for op in &file.ops {
             match op {

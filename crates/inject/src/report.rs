@@ -3,11 +3,13 @@
 
 use serde::Serialize;
 
+use crate::error::ErrorKind;
 use crate::target::Target;
 
 /// What a job does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Operation {
     /// Add (or replace) certificates.
     Add,
@@ -24,6 +26,7 @@ pub enum Operation {
 /// What happened to one certificate in one image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Action {
     /// The key was created with the Blob.
     Added,
@@ -146,6 +149,10 @@ pub struct TargetReport {
     pub images: Vec<ImageReport>,
     /// Target-level error (cannot open, commit failed...). Image errors are in `images`.
     pub error: Option<String>,
+    /// What kind of failure `error` is (locked, disk full, read-only, changed meanwhile...), for
+    /// callers that branch on it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<ErrorKind>,
     /// True when the target's file was rewritten.
     pub written: bool,
     /// Bytes written to disk for this target (0 when nothing changed or in a dry run).
@@ -194,6 +201,7 @@ impl TargetReport {
             target,
             images: Vec::new(),
             error: None,
+            error_kind: None,
             written: false,
             bytes_written: 0,
             elapsed_ms: 0,
@@ -334,7 +342,8 @@ pub struct PathEntry {
 pub struct TrustProblem {
     /// What kind of problem: "missing_issuer", "untrusted_root", "bad_signature", "expired",
     /// "not_yet_valid", "not_ca", "path_len_exceeded", "no_key_cert_sign", "no_server_auth",
-    /// "name_mismatch", "disallowed", "unsupported_algorithm", ...
+    /// "name_mismatch", "name_constraint_violated", "disallowed", "unsupported_algorithm",
+    /// "malformed", "path_too_long"
     pub kind: String,
     /// Thumbprint of the certificate it is about, when it is about one.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,5 +1,6 @@
 //! What the user points us at: a WIM file, a mounted/extracted image directory, or a bare hive;
-//! plus the case-insensitive lookups needed to find a SOFTWARE hive and its logs on disk.
+//! plus finding the SOFTWARE hive of a mounted image (names compared as Windows does, see
+//! `platform::find_entry`) and telling when two targets are one file.
 
 use std::fs;
 use std::io;
@@ -7,15 +8,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-/// Path of the SOFTWARE hive inside an image, `/`-separated, as stored in a WIM.
-pub const SOFTWARE_IN_IMAGE: &str = "Windows/System32/config/SOFTWARE";
-
-/// Suffixes of the transaction logs that sit beside a hive.
-pub const LOG_SUFFIXES: [&str; 2] = [".LOG1", ".LOG2"];
+/// Path of the SOFTWARE hive inside an image, `/`-separated.
+const SOFTWARE_IN_IMAGE: &str = wim::SOFTWARE_HIVE_PATH;
 
 /// One thing to edit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", content = "path", rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Target {
     /// A WIM file (every image in it, or the images chosen by index).
     Wim(PathBuf),
@@ -57,7 +56,7 @@ fn resolved_file(target: &Target) -> Option<PathBuf> {
 /// How many of the hive files that `targets` name directly (`--hive`, and the SOFTWARE under
 /// `--mount`) have each size. Files that cannot be looked at are left out (they fail on their
 /// own).
-pub fn hive_file_sizes(targets: &[Target]) -> std::collections::HashMap<u64, usize> {
+pub(crate) fn hive_file_sizes(targets: &[Target]) -> std::collections::HashMap<u64, usize> {
     let mut sizes = std::collections::HashMap::new();
     for target in targets {
         if matches!(target, Target::Wim(_)) {
@@ -72,7 +71,7 @@ pub fn hive_file_sizes(targets: &[Target]) -> std::collections::HashMap<u64, usi
 
 /// `targets` without those naming a file an earlier target already names (processing one file
 /// twice in parallel would race two writers), and one warning per target dropped.
-pub fn distinct_files(targets: &[Target]) -> (Vec<Target>, Vec<String>) {
+pub(crate) fn distinct_files(targets: &[Target]) -> (Vec<Target>, Vec<String>) {
     let mut seen: Vec<(PathBuf, &Target)> = Vec::new();
     let mut unique = Vec::new();
     let mut warnings = Vec::new();
@@ -98,10 +97,10 @@ pub fn distinct_files(targets: &[Target]) -> (Vec<Target>, Vec<String>) {
 
 /// Finds `DIR/Windows/System32/config/SOFTWARE`, matching every component case-insensitively
 /// (images extracted on Linux keep Windows' mixed case, e.g. `windows/system32/CONFIG`).
-pub fn find_software_hive(dir: &Path) -> io::Result<PathBuf> {
+pub(crate) fn find_software_hive(dir: &Path) -> io::Result<PathBuf> {
     let mut current = dir.to_path_buf();
     for component in SOFTWARE_IN_IMAGE.split('/') {
-        current = find_child(&current, component)?.ok_or_else(|| {
+        current = platform::find_entry(&current, component)?.ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::NotFound,
                 format!(
@@ -112,49 +111,6 @@ pub fn find_software_hive(dir: &Path) -> io::Result<PathBuf> {
         })?;
     }
     Ok(current)
-}
-
-/// The log files beside `hive` (`SOFTWARE.LOG1`, `SOFTWARE.LOG2`, any case), `None` where absent.
-pub fn find_logs(hive: &Path) -> io::Result<[Option<PathBuf>; 2]> {
-    let dir = hive.parent().unwrap_or_else(|| Path::new("."));
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let name = hive
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut out = [None, None];
-    for (slot, suffix) in out.iter_mut().zip(LOG_SUFFIXES) {
-        *slot = find_child(dir, &format!("{name}{suffix}"))?;
-    }
-    Ok(out)
-}
-
-/// The entry of `dir` named `name`, compared case-insensitively (exact match preferred).
-fn find_child(dir: &Path, name: &str) -> io::Result<Option<PathBuf>> {
-    let exact = dir.join(name);
-    if exact.symlink_metadata().is_ok() {
-        return Ok(Some(exact));
-    }
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    for entry in entries {
-        let entry = entry?;
-        if entry
-            .file_name()
-            .to_string_lossy()
-            .eq_ignore_ascii_case(name)
-        {
-            return Ok(Some(entry.path()));
-        }
-    }
-    Ok(None)
 }
 
 #[cfg(test)]
@@ -170,7 +126,7 @@ mod tests {
         fs::write(config.join("software.log1"), b"y").unwrap();
         let hive = find_software_hive(dir.path()).unwrap();
         assert_eq!(hive, config.join("software"));
-        let logs = find_logs(&hive).unwrap();
+        let logs = hive::log::find_logs(&hive).unwrap();
         assert_eq!(
             logs[0].as_deref(),
             Some(config.join("software.log1").as_path())

@@ -67,7 +67,7 @@ impl TrustQuery {
 fn read(path: &Path) -> Result<Vec<Certificate>, Error> {
     let certs = certblob::read_certificates(path).map_err(|e| Error::Certificate {
         path: path.to_path_buf(),
-        detail: e.to_string(),
+        source: Box::new(e),
     })?;
     if certs.is_empty() {
         return Err(Error::NoCertificate {
@@ -244,6 +244,7 @@ fn problem_kind(kind: chain::ProblemKind) -> &'static str {
         K::Disallowed => "disallowed",
         K::Malformed => "malformed",
         K::PathTooLong => "path_too_long",
+        K::NameConstraintViolated => "name_constraint_violated",
         _ => "other",
     }
 }

@@ -1,15 +1,13 @@
 //! The library API: a Job on a bare hive, progress through the callback, a serializable report,
 //! the result read back with nt-hive and the certificate compared with openssl's DER.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Mutex;
 
 use inject::{Action, Job, Operation, ProgressKind, Target};
 
-fn testdata() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
-}
+use testsupport::testdata;
 
 fn openssl_der(cert: &Path) -> Vec<u8> {
     let out = Command::new("openssl")
@@ -62,7 +60,7 @@ fn job_adds_reports_progress_and_reads_back_with_nt_hive() {
         .unwrap();
     let der = openssl_der(&cert);
     assert!(blob.windows(der.len()).any(|w| w == der));
-    cmcheck_ok(&hive);
+    testsupport::assert_cmcheck_ok(&hive);
 
     // Second run: already present, nothing written.
     let again = Job::new(Operation::Add)
@@ -91,35 +89,4 @@ fn input_errors_come_back_typed_before_any_target_is_touched() {
         .run(&|_| {})
         .unwrap_err();
     assert!(err.is_usage());
-}
-
-/// Asserts that cmcheck (the Windows kernel's load checks, built from ../shared/tools/cmcheck)
-/// accepts `hive`.
-fn cmcheck_ok(hive: &Path) {
-    let shared = std::env::var_os("INJECT_ROOT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let out_dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/cmcheck")
-        .join(format!("inject-{}", std::process::id()));
-    let built = std::process::Command::new("bash")
-        .arg(shared.join("tools/cmcheck/build.sh"))
-        .arg(&out_dir)
-        .output()
-        .unwrap();
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
-    let out = std::process::Command::new(out_dir.join("cmcheck"))
-        .arg("-q")
-        .arg(hive)
-        .output()
-        .unwrap();
-    let line = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && line.starts_with("OK:"),
-        "cmcheck: {line}"
-    );
 }

@@ -1,13 +1,9 @@
 //! `jobs` larger than the number of targets starts no more threads than there are targets
 //! (`--jobs 20000` on one hive used to start 20000 threads, take minutes and fail).
 
-use std::path::{Path, PathBuf};
-
 use inject::{Job, Operation, Target};
 
-fn testdata() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
-}
+use testsupport::testdata;
 
 #[test]
 fn huge_jobs_value_on_one_target_runs() {

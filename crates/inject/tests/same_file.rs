@@ -3,14 +3,12 @@
 //! never changed (root ignores the bits, so the library has to).
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use inject::{Job, Operation, Target};
 use sha2::{Digest, Sha256};
 
-fn testdata() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
-}
+use testsupport::testdata;
 
 fn sha256(path: &Path) -> Vec<u8> {
     Sha256::digest(std::fs::read(path).unwrap()).to_vec()

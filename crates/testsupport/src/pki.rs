@@ -67,7 +67,8 @@ pub enum Alg {
 /// A generated private key (PEM file).
 #[derive(Clone, Debug)]
 pub struct Key {
-    /// The PEM file of the private key; empty for certificates loaded with [`Issued::load`].
+    /// The PEM file of the private key; empty for certificates read with [`Issued::load`] or
+    /// [`Pki::import`].
     pub path: PathBuf,
 }
 
@@ -359,6 +360,31 @@ impl Pki {
             der: der.to_vec(),
             key: like.key.clone(),
             subject: like.subject.clone(),
+        }
+    }
+
+    /// An existing certificate file (PEM or DER, e.g. a conformance-suite certificate),
+    /// copied into the PKI as PEM so that openssl can read it; it has no key, and its
+    /// `subject` is the file name.
+    pub fn import(&self, file: &Path) -> Issued {
+        let bytes =
+            std::fs::read(file).unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
+        let der = std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(pem_to_der)
+            .unwrap_or(bytes);
+        let pem = self.path().join(self.next("import", ".pem"));
+        std::fs::write(&pem, der_to_pem(&der)).unwrap();
+        Issued {
+            pem,
+            der,
+            key: Key {
+                path: PathBuf::new(),
+            },
+            subject: file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
         }
     }
 

@@ -1,63 +1,64 @@
-//! Typed errors: every wimlib failure becomes an [`Error`] naming the WIM file and carrying
-//! wimlib's own message (`wimlib_get_error_string`).
+//! Typed errors, the same for both backends: each names the WIM file, and an error that comes
+//! from the operating system keeps it as its [`source`](std::error::Error::source). The one
+//! place an I/O error is classed (disk full, read-only, in use) is [`Error::from_io`].
 
-use std::ffi::CStr;
-use std::path::PathBuf;
+use std::io;
+use std::path::{Path, PathBuf};
 
-use wimlib_sys as sys;
+use platform::IoClass;
+
+use crate::format::FormatError;
 
 /// Result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong while reading or updating a WIM file.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The file is not a WIM file (bad magic, unknown header or version).
     #[error("{path}: not a WIM file: {message}")]
     NotAWim {
         /// The file that was opened.
         path: PathBuf,
-        /// wimlib's message.
+        /// What is wrong with it.
         message: String,
     },
-    /// The WIM is damaged or truncated: a resource, table or header points outside the file
-    /// or fails its checksum.
-    #[error("{path}: damaged or truncated WIM: {message}")]
-    Corrupt {
+    /// The WIM is damaged or truncated: a structure does not parse, points outside the file or
+    /// fails its checksum. The native reader knows where (`offset`); wimlib does not say.
+    #[error("{path}: damaged or truncated WIM{}: {message}", at_offset(offset))]
+    Malformed {
         /// The WIM file.
         path: PathBuf,
-        /// wimlib's error code.
-        code: i32,
-        /// wimlib's message.
+        /// Byte offset of the fault (in the file, or in the named metadata resource), when
+        /// known.
+        offset: Option<u64>,
+        /// What is wrong.
         message: String,
     },
-    /// The WIM cannot be changed: the file is not writable (permissions, read-only mount) or
-    /// its header carries the read-only flag.
+    /// The WIM cannot be changed: the file is not writable (permissions, read-only mount), its
+    /// header carries the read-only flag, or it was opened for reading only.
     #[error("{path}: WIM is read-only: {message}")]
     ReadOnly {
         /// The WIM file.
         path: PathBuf,
         /// Why it is read-only.
         message: String,
+        /// The operating system's error, when it said so.
+        #[source]
+        source: Option<io::Error>,
     },
-    /// A structure of the WIM does not parse: what and where.
-    #[error("{path}: damaged or truncated WIM at offset {offset:#x}: {message}")]
-    Malformed {
+    /// Another program holds the WIM open without sharing it.
+    #[error(
+        "{path}: the WIM is in use by another program (DISM may still have it mounted); \
+         nothing was written"
+    )]
+    InUse {
         /// The WIM file.
         path: PathBuf,
-        /// Byte offset of the fault (in the file, or in the named metadata resource).
-        offset: u64,
-        /// What is wrong.
-        message: String,
-    },
-    /// The WIM uses a layout the native reader does not handle (the wimlib path is used
-    /// instead when it can be).
-    #[error("{path}: {what} are not handled natively")]
-    Unsupported {
-        /// The WIM file.
-        path: PathBuf,
-        /// The layout.
-        what: String,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
     },
     /// The WIM changed on disk since it was opened (another program committed to it).
     #[error(
@@ -72,9 +73,9 @@ pub enum Error {
     SplitUnsupported {
         /// The WIM part that was opened.
         path: PathBuf,
-        /// 1-based part number.
+        /// 1-based part number (0 when unknown).
         part: u16,
-        /// Total parts.
+        /// Total parts (0 when unknown).
         total: u16,
     },
     /// The WIM is encrypted and cannot be read.
@@ -90,7 +91,7 @@ pub enum Error {
         path: PathBuf,
     },
     /// The image index does not exist in this WIM.
-    #[error("{path}: no image {index} (the WIM has {count} images)")]
+    #[error("{path}: image index {index} does not exist (the WIM holds {count} images)")]
     NoSuchImage {
         /// The WIM file.
         path: PathBuf,
@@ -142,8 +143,11 @@ pub enum Error {
     /// The disk (or quota) ran full while writing; the WIM was left as it was.
     #[error("{path}: no space left while writing the WIM (the WIM was left unchanged)")]
     DiskFull {
-        /// The WIM file.
+        /// The file being written (the WIM, or the temporary file of a rebuild).
         path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
     },
     /// The progress callback panicked; the commit was aborted and the WIM left unchanged.
     #[error("{path}: progress callback panicked ({message}); commit aborted")]
@@ -153,16 +157,16 @@ pub enum Error {
         /// The panic payload, if it was a string.
         message: String,
     },
-    /// An operating-system error on a file this crate handles itself (temp files, directories).
+    /// Any other operating-system error.
     #[error("{path}: {source}")]
     Io {
         /// The file or directory involved.
         path: PathBuf,
         /// The underlying error.
         #[source]
-        source: std::io::Error,
+        source: io::Error,
     },
-    /// Any other wimlib error.
+    /// Any other wimlib error (the wimlib backend only).
     #[error("{path}: wimlib error {code}: {message}{}", os.as_ref().map(|e| format!(" ({e})")).unwrap_or_default())]
     Wimlib {
         /// The WIM file.
@@ -172,84 +176,112 @@ pub enum Error {
         /// wimlib's message.
         message: String,
         /// The OS error seen right after the call, for read/write/open failures.
-        os: Option<std::io::Error>,
+        #[source]
+        os: Option<io::Error>,
     },
 }
 
-/// The error for a file that cannot be opened for writing: `ReadOnly` when permissions or a
-/// read-only mount say so, `Io` otherwise.
-pub(crate) fn read_only_or_io(path: &std::path::Path, e: std::io::Error) -> Error {
-    match e.raw_os_error() {
-        Some(libc::EACCES) | Some(libc::EPERM) | Some(libc::EROFS) => Error::ReadOnly {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        },
-        _ => Error::Io {
-            path: path.to_path_buf(),
-            source: e,
-        },
-    }
+/// `" at offset 0x…"` when the offset is known.
+fn at_offset(offset: &Option<u64>) -> String {
+    offset
+        .map(|o| format!(" at offset {o:#x}"))
+        .unwrap_or_default()
 }
 
-/// wimlib's message for an error code.
-pub(crate) fn wimlib_message(code: i32) -> String {
-    // SAFETY: wimlib_get_error_string accepts any code and returns a pointer to a static,
-    // NUL-terminated string (or NULL for codes it does not know).
-    let ptr = unsafe { sys::wimlib_get_error_string(code as sys::wimlib_error_code) };
-    if ptr.is_null() {
-        return format!("unknown wimlib error {code}");
-    }
-    // SAFETY: non-NULL pointers returned above point to static NUL-terminated strings.
-    unsafe { CStr::from_ptr(ptr) }
-        .to_string_lossy()
-        .into_owned()
-}
-
-/// Maps a non-zero wimlib return code to an [`Error`]. `os` is the errno captured right
-/// after the call (only meaningful for I/O failures).
-pub(crate) fn from_code(code: i32, path: &std::path::Path, os: Option<std::io::Error>) -> Error {
-    let path = path.to_path_buf();
-    let message = wimlib_message(code);
-    let c = code as sys::wimlib_error_code;
-    match c {
-        sys::wimlib_error_code_WIMLIB_ERR_NOT_A_WIM_FILE
-        | sys::wimlib_error_code_WIMLIB_ERR_UNKNOWN_VERSION
-        | sys::wimlib_error_code_WIMLIB_ERR_INVALID_HEADER => Error::NotAWim { path, message },
-        sys::wimlib_error_code_WIMLIB_ERR_UNEXPECTED_END_OF_FILE
-        | sys::wimlib_error_code_WIMLIB_ERR_DECOMPRESSION
-        | sys::wimlib_error_code_WIMLIB_ERR_INTEGRITY
-        | sys::wimlib_error_code_WIMLIB_ERR_INVALID_INTEGRITY_TABLE
-        | sys::wimlib_error_code_WIMLIB_ERR_INVALID_LOOKUP_TABLE_ENTRY
-        | sys::wimlib_error_code_WIMLIB_ERR_INVALID_METADATA_RESOURCE
-        | sys::wimlib_error_code_WIMLIB_ERR_INVALID_RESOURCE_HASH
-        | sys::wimlib_error_code_WIMLIB_ERR_INVALID_PIPABLE_WIM
-        | sys::wimlib_error_code_WIMLIB_ERR_INVALID_CHUNK_SIZE
-        | sys::wimlib_error_code_WIMLIB_ERR_INVALID_COMPRESSION_TYPE
-        | sys::wimlib_error_code_WIMLIB_ERR_METADATA_NOT_FOUND
-        | sys::wimlib_error_code_WIMLIB_ERR_RESOURCE_NOT_FOUND
-        | sys::wimlib_error_code_WIMLIB_ERR_IMAGE_COUNT
-        | sys::wimlib_error_code_WIMLIB_ERR_XML
-        | sys::wimlib_error_code_WIMLIB_ERR_WIM_IS_INCOMPLETE => Error::Corrupt {
-            path,
-            code,
-            message,
-        },
-        sys::wimlib_error_code_WIMLIB_ERR_WIM_IS_READONLY => Error::ReadOnly { path, message },
-        sys::wimlib_error_code_WIMLIB_ERR_WIM_IS_ENCRYPTED => Error::Encrypted { path },
-        sys::wimlib_error_code_WIMLIB_ERR_ALREADY_LOCKED => Error::Locked { path },
-        sys::wimlib_error_code_WIMLIB_ERR_WRITE
-            if os
-                .as_ref()
-                .and_then(std::io::Error::raw_os_error)
-                .is_some_and(|e| e == libc::ENOSPC || e == libc::EDQUOT) =>
-        {
-            Error::DiskFull { path }
+impl Error {
+    /// The error for an operating-system failure on `path`, classed the same on every OS
+    /// ([`IoClass`]): a full disk, a read-only file or medium and a file held by another
+    /// program get their own variants, anything else is [`Error::Io`].
+    pub(crate) fn from_io(path: &Path, e: io::Error) -> Error {
+        let path = path.to_path_buf();
+        match IoClass::of(&e) {
+            IoClass::DiskFull => Error::DiskFull { path, source: e },
+            IoClass::ReadOnly => Error::ReadOnly {
+                path,
+                message: e.to_string(),
+                source: Some(e),
+            },
+            IoClass::InUse => Error::InUse { path, source: e },
+            _ => Error::Io { path, source: e },
         }
-        _ => Error::Wimlib {
-            path,
-            code,
-            message,
-            os,
-        },
+    }
+
+    /// A failed read of `path`: [`Error::InUse`] when another program holds it, [`Error::Io`]
+    /// otherwise (a file that cannot be read is not "read-only").
+    pub(crate) fn from_read(path: &Path, e: io::Error) -> Error {
+        match IoClass::of(&e) {
+            IoClass::InUse => Error::from_io(path, e),
+            _ => Error::Io {
+                path: path.to_path_buf(),
+                source: e,
+            },
+        }
+    }
+
+    /// A structure of `path` that does not parse, at the offset the parser gives.
+    pub(crate) fn malformed(path: &Path, e: FormatError) -> Error {
+        Error::Malformed {
+            path: path.to_path_buf(),
+            offset: Some(e.offset),
+            message: e.message,
+        }
+    }
+
+    /// A refused change to a WIM opened for reading only.
+    pub(crate) fn opened_read_only(path: &Path) -> Error {
+        Error::ReadOnly {
+            path: path.to_path_buf(),
+            message: "opened with Wim::open; use Wim::open_for_update to change it".into(),
+            source: None,
+        }
+    }
+
+    /// An image index outside `1..=count`.
+    pub(crate) fn check_image(path: &Path, index: u32, count: u32) -> Result<()> {
+        if index == 0 || index > count {
+            return Err(Error::NoSuchImage {
+                path: path.to_path_buf(),
+                index,
+                count,
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_names_the_offset_only_when_known() {
+        let e = |offset| Error::Malformed {
+            path: "b.wim".into(),
+            offset,
+            message: "bad".into(),
+        };
+        assert_eq!(
+            e(Some(0x1a2b)).to_string(),
+            "b.wim: damaged or truncated WIM at offset 0x1a2b: bad"
+        );
+        assert_eq!(e(None).to_string(), "b.wim: damaged or truncated WIM: bad");
+    }
+
+    #[test]
+    fn os_errors_keep_their_source_and_class() {
+        let p = Path::new("b.wim");
+        let other = Error::from_io(p, io::Error::other("x"));
+        assert!(matches!(other, Error::Io { .. }));
+        let denied = Error::from_io(p, io::Error::from(io::ErrorKind::PermissionDenied));
+        assert!(matches!(
+            denied,
+            Error::ReadOnly {
+                source: Some(_),
+                ..
+            }
+        ));
+        assert!(std::error::Error::source(&denied).is_some());
+        let read = Error::from_read(p, io::Error::from(io::ErrorKind::PermissionDenied));
+        assert!(matches!(read, Error::Io { .. }));
     }
 }

@@ -1,7 +1,10 @@
 //! Descriptions of a WIM file ([`WimInfo`]) and of its images ([`ImageInfo`]).
 
+use crate::format::header::Codec;
+
 /// Compression type of a WIM's resources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Compression {
     /// Stored uncompressed.
     None,
@@ -26,6 +29,15 @@ impl Compression {
         }
     }
 
+    pub(crate) fn of_codec(codec: Codec) -> Compression {
+        match codec {
+            Codec::None => Compression::None,
+            Codec::Xpress => Compression::Xpress,
+            Codec::Lzx => Compression::Lzx,
+            Codec::Lzms => Compression::Lzms,
+        }
+    }
+
     /// Name as wimlib-imagex prints it ("None", "XPRESS", "LZX", "LZMS").
     pub fn name(&self) -> String {
         match self {
@@ -38,7 +50,8 @@ impl Compression {
     }
 }
 
-/// Header-level facts about a WIM file (`wimlib_get_wim_info` plus a scan of its blob table).
+/// Header-level facts about a WIM file: from its header, XML and blob table (natively), or
+/// from `wimlib_get_wim_info` plus a scan of its blob table (wimlib).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WimInfo {
     /// Number of images.

@@ -1,38 +1,21 @@
-//! [`Wim`]: an open WIM file, read and written natively when its layout allows, through
-//! wimlib otherwise.
+//! [`Wim`]: an open WIM file, served by the native backend when its layout allows, by wimlib
+//! otherwise. This is the one place that chooses a backend; everything else goes through
+//! [`Engine`].
 
-use std::fs::{File, OpenOptions};
 use std::path::Path;
+use std::sync::Arc;
 
-use crate::commit::{CommitOptions, CommitStats, Progress};
-use crate::error::{read_only_or_io, Error, Result};
+use crate::backend::{Backend, Engine, Opened};
+use crate::commit_types::{CommitOptions, CommitStats, Progress, ReadTimes};
+use crate::error::Result;
 use crate::info::{ImageInfo, WimInfo};
-use crate::libwim::LibWim;
 use crate::metadata::FileMetadata;
-use crate::native::{self, NativeWim, ReadTimes};
-
-/// Which engine serves an open [`Wim`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Backend {
-    /// The native reader and writer: a replaced file keeps its whole directory entry but the
-    /// stream hash.
-    Native,
-    /// wimlib, for a layout the native path does not handle; a replaced file's directory
-    /// entry is rebuilt by wimlib (see docs/wim.md).
-    Wimlib {
-        /// Why (e.g. "solid resources").
-        reason: String,
-    },
-}
-
-enum Inner {
-    Native(Box<NativeWim>),
-    Lib(LibWim, String),
-}
+use crate::native::{Declined, NativeWim};
+use crate::wimlib::{self, LibWim};
 
 /// An open WIM file. `Send`, not `Sync`.
 pub struct Wim {
-    inner: Inner,
+    engine: Box<dyn Engine>,
 }
 
 impl std::fmt::Debug for Wim {
@@ -56,204 +39,101 @@ impl Wim {
         Self::open_with(path, true)
     }
 
+    /// Opens the file and reads its header once; the native backend takes it or declines it,
+    /// and then wimlib takes it as it was opened.
     fn open_with(path: &Path, writable: bool) -> Result<Wim> {
-        let file = if writable {
-            OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(path)
-                .map_err(|e| read_only_or_io(path, e))?
-        } else {
-            File::open(path).map_err(|e| Error::Io {
-                path: path.to_path_buf(),
-                source: e,
-            })?
+        let opened = Opened::open(path, writable)?;
+        let engine: Box<dyn Engine> = match NativeWim::open(opened) {
+            Ok(w) => Box::new(w),
+            Err(Declined::Unsupported { file, reason }) => Box::new(LibWim::open(*file, reason)?),
+            Err(Declined::Failed(e)) => return Err(e),
         };
-        let header = native::read_header(path, &file)?;
-        let lib = |reason: &str| -> Result<Wim> {
-            let file = File::open(path).map_err(|e| Error::Io {
-                path: path.to_path_buf(),
-                source: e,
-            })?;
-            let header = native::read_header(path, &file)?;
-            native::check_xml_for_wimlib(path, &file, &header)?;
-            let w = if writable {
-                LibWim::open_for_update(path)?
-            } else {
-                LibWim::open(path)?
-            };
-            Ok(Wim {
-                inner: Inner::Lib(w, reason.to_string()),
-            })
-        };
-        if !native::handles(&header) {
-            let reason = if header.is_pipable() {
-                "pipable WIM"
-            } else if header.total_parts != 1 {
-                "split WIM"
-            } else {
-                "solid (LZMS) resources"
-            };
-            return lib(reason);
-        }
-        if writable && header.flags & crate::format::header::FLAG_READONLY != 0 {
-            return Err(Error::ReadOnly {
-                path: path.to_path_buf(),
-                message: "the WIM header is marked read-only".into(),
-            });
-        }
-        match NativeWim::open(path, file, header, writable) {
-            Ok(w) => Ok(Wim {
-                inner: Inner::Native(Box::new(w)),
-            }),
-            Err(Error::Unsupported { what, .. }) => lib(&what),
-            Err(e) => Err(e),
-        }
+        Ok(Wim { engine })
     }
 
-    /// The engine serving this WIM.
+    /// The backend serving this WIM.
     pub fn backend(&self) -> Backend {
-        match &self.inner {
-            Inner::Native(_) => Backend::Native,
-            Inner::Lib(_, reason) => Backend::Wimlib {
-                reason: reason.clone(),
-            },
-        }
+        self.engine.kind()
     }
 
     /// The WIM file's path.
     pub fn path(&self) -> &Path {
-        match &self.inner {
-            Inner::Native(w) => &w.path,
-            Inner::Lib(w, _) => w.path(),
-        }
+        self.engine.path()
     }
 
     /// Header-level description of the WIM, as read when it was opened.
     pub fn info(&self) -> WimInfo {
-        match &self.inner {
-            Inner::Native(w) => w.info(),
-            Inner::Lib(w, _) => w.info(),
-        }
+        self.engine.info()
     }
 
     /// Descriptions of all images, in index order.
     pub fn images(&self) -> Vec<ImageInfo> {
-        match &self.inner {
-            Inner::Native(w) => w.images(),
-            Inner::Lib(w, _) => w.images(),
-        }
+        self.engine.images()
     }
 
-    /// An image property from the WIM's XML, e.g. `WINDOWS/VERSION/BUILD`.
-    pub fn image_property(&self, index: u32, name: &std::ffi::CStr) -> Option<String> {
-        match &self.inner {
-            Inner::Native(w) => w.image_property(index, &name.to_string_lossy()),
-            Inner::Lib(w, _) => w.image_property(index, name),
-        }
+    /// An image property from the WIM's XML by `/`-separated element path, e.g.
+    /// `WINDOWS/VERSION/BUILD`; `None` when the image or the element does not exist.
+    pub fn image_property(&self, index: u32, name: &str) -> Option<String> {
+        self.engine.image_property(index, name)
     }
 
-    /// Metadata of a file (or directory) of image `index`.
+    /// Metadata of a file (or directory) of image `index`. The path may use `/` or `\` and
+    /// is matched case-insensitively, as Windows does.
     pub fn file_metadata(&self, index: u32, path: &str) -> Result<FileMetadata> {
-        match &self.inner {
-            Inner::Native(w) => w.file_metadata(index, path),
-            Inner::Lib(w, _) => w.file_metadata(index, path),
-        }
+        self.engine.file_metadata(index, path)
     }
 
     /// Reads a regular file of image `index` into memory (its staged new contents if it was
     /// replaced). The native reader decompresses chunks in parallel and checks the SHA-1.
     pub fn read_file(&self, index: u32, path: &str) -> Result<Vec<u8>> {
-        match &self.inner {
-            Inner::Native(w) => w.read_file(index, path),
-            Inner::Lib(w, _) => w.read_file(index, path),
-        }
+        self.engine
+            .read_file_shared(index, path)
+            .map(Arc::unwrap_or_clone)
     }
 
     /// The SHA-1 of a regular file's contents as the image records it (zero for an empty
     /// file); [`Wim::read_file`] checks the data against it. Cheaper than
     /// [`Wim::file_metadata`], which also counts hard links.
     pub fn file_sha1(&self, index: u32, path: &str) -> Result<[u8; 20]> {
-        match &self.inner {
-            Inner::Native(w) => w.file_sha1(index, path),
-            Inner::Lib(w, _) => w.file_metadata(index, path).map(|m| m.sha1),
-        }
+        self.engine.file_sha1(index, path)
     }
 
     /// [`Wim::read_file`] without a copy: the native reader hands out the data it keeps (it
     /// compares chunks with it at commit).
-    pub fn read_file_shared(&self, index: u32, path: &str) -> Result<std::sync::Arc<Vec<u8>>> {
-        match &self.inner {
-            Inner::Native(w) => w.read_file_shared(index, path),
-            Inner::Lib(w, _) => w.read_file(index, path).map(std::sync::Arc::new),
-        }
-    }
-
-    /// [`Wim::replace_file`] taking shared contents, kept without a copy until the commit.
-    pub fn replace_file_shared(
-        &mut self,
-        index: u32,
-        path: &str,
-        contents: std::sync::Arc<Vec<u8>>,
-    ) -> Result<()> {
-        match &mut self.inner {
-            Inner::Native(w) => w.replace_file_arc(index, path, contents),
-            Inner::Lib(w, _) => w.replace_file(index, path, &contents),
-        }
-    }
-
-    /// Stages several replacements at once, `(image, path, contents)`; natively the new
-    /// contents are hashed in parallel. Stops at the first error (what was staged before it
-    /// stays staged; nothing is written until [`Wim::commit`]).
-    pub fn replace_files_shared(
-        &mut self,
-        items: Vec<(u32, String, std::sync::Arc<Vec<u8>>)>,
-    ) -> Result<()> {
-        match &mut self.inner {
-            Inner::Native(w) => w.replace_files(items),
-            Inner::Lib(w, _) => {
-                for (index, path, contents) in items {
-                    w.replace_file(index, &path, &contents)?;
-                }
-                Ok(())
-            }
-        }
+    pub fn read_file_shared(&self, index: u32, path: &str) -> Result<Arc<Vec<u8>>> {
+        self.engine.read_file_shared(index, path)
     }
 
     /// Stages new contents for a regular file of an image; nothing is written until
     /// [`Wim::commit`]. Natively, only the file's stream hash changes in the image's metadata.
     pub fn replace_file(&mut self, index: u32, path: &str, contents: &[u8]) -> Result<()> {
-        match &mut self.inner {
-            Inner::Native(w) => w.replace_file(index, path, contents),
-            Inner::Lib(w, _) => w.replace_file(index, path, contents),
-        }
+        self.engine
+            .replace_files(vec![(index, path.to_string(), Arc::new(contents.to_vec()))])
     }
 
-    /// Images with staged replacements.
+    /// Stages several replacements at once, `(image, path, contents)`, the contents kept
+    /// without a copy until the commit; natively they are hashed in parallel. Stops at the
+    /// first error (what was staged before it stays staged; nothing is written until
+    /// [`Wim::commit`]).
+    pub fn replace_files(&mut self, items: Vec<(u32, String, Arc<Vec<u8>>)>) -> Result<()> {
+        self.engine.replace_files(items)
+    }
+
+    /// Images with staged replacements, in the order they were first changed.
     pub fn changed_images(&self) -> &[u32] {
-        match &self.inner {
-            Inner::Native(w) => &w.changed_images,
-            Inner::Lib(w, _) => w.changed_images(),
-        }
+        self.engine.changed_images()
     }
 
-    /// Time the native reader spent reading (zero on the wimlib path).
+    /// Time the native reader spent reading (zero on the wimlib backend).
     pub fn read_times(&self) -> ReadTimes {
-        match &self.inner {
-            Inner::Native(w) => w.read_times(),
-            Inner::Lib(..) => ReadTimes::default(),
-        }
+        self.engine.read_times()
     }
 
-    /// Checks the whole WIM with wimlib (`wimlib_verify_wim`): every blob's data and hash.
+    /// Checks the WIM file as it is on disk with wimlib (`wimlib_verify_wim`): every blob's
+    /// data and hash, and the integrity table if any. Staged, uncommitted changes are not
+    /// part of the file and are not checked.
     pub fn verify(&self) -> Result<()> {
-        match &self.inner {
-            Inner::Native(w) => {
-                native::check_xml_for_wimlib(&w.path, &w.file, &w.header)?;
-                LibWim::open(&w.path)?.verify()
-            }
-            Inner::Lib(w, _) => w.verify(),
-        }
+        wimlib::verify_file(self.path())
     }
 
     /// Writes all staged replacements in one commit and closes the WIM. With no staged
@@ -263,9 +143,6 @@ impl Wim {
         opts: &CommitOptions,
         progress: Option<&mut dyn FnMut(Progress)>,
     ) -> Result<CommitStats> {
-        match self.inner {
-            Inner::Native(w) => native::commit(*w, opts, progress),
-            Inner::Lib(w, _) => w.commit(opts, progress),
-        }
+        self.engine.commit(opts, progress)
     }
 }

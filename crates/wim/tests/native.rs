@@ -16,14 +16,9 @@ use wim::{Backend, CommitOptions, Error, Wim, SOFTWARE_HIVE_PATH};
 const HIVE: &str = "/Windows/System32/config/SOFTWARE";
 
 fn shared_wims() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/wims");
+    let dir = testsupport::shared_testdata().join("wims");
     let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (the shared test data must sit beside the repository)",
-                dir.display()
-            )
-        })
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("wim")))
         .collect();

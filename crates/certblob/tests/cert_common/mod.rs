@@ -1,5 +1,5 @@
 //! Helpers shared by the certificate and blob tests: locating test data and running openssl.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

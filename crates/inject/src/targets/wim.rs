@@ -1,40 +1,47 @@
 //! A WIM target: every selected image's SOFTWARE hive is processed, then all changes are staged
 //! and committed in one commit (or none at all if any image failed).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use hive::log::LOG_SUFFIXES;
 use wim::{CommitOptions, Wim};
 
+use crate::context::Work;
+use crate::edit::EditTimes;
 use crate::error::Error;
+use crate::file_state::{check_writable, FileState};
+use crate::hive_step::{process_hive, HiveInput, Outcome, Primary};
 use crate::logs::LogFix;
-use crate::process::{process_hive, HiveInput, Primary, Work};
 use crate::progress::ProgressKind;
 use crate::report::{ImageReport, TargetReport, WimCommitReport};
-use crate::run_target::{check_writable, in_wim_label, mutating};
-use crate::target::LOG_SUFFIXES;
-use crate::write::FileState;
+
+/// `WIM:index:path`, the name a hive inside a WIM goes by in messages.
+fn in_wim_label(wim: &Path, index: u32, path: &str) -> PathBuf {
+    PathBuf::from(format!("{}:{index}:{path}", wim.display()))
+}
 
 /// Processes the WIM at `path`, filling `report`.
-pub fn process_wim(
+pub fn process(
     work: &Work,
     path: &Path,
     report: &mut TargetReport,
     emit: &dyn Fn(ProgressKind),
 ) -> Result<(), Error> {
-    let wim_error = |e: wim::Error| Error::Wim {
+    let wim_error = |source: wim::Error| Error::Wim {
         path: path.to_path_buf(),
-        detail: e.to_string(),
+        source: Box::new(source),
     };
     // Taken before wimlib reads the file: a commit by another program after this point is
     // seen before ours and ours is refused (wimlib would otherwise append over it).
     let as_read = FileState::read(path)?;
-    let mut wim = if mutating(work) {
+    let mut wim = if work.writes() {
         Wim::open_for_update(path)
     } else {
         Wim::open(path)
     }
     .map_err(wim_error)?;
-    if let (true, wim::Backend::Wimlib { reason }) = (mutating(work), wim.backend()) {
+    if let (true, wim::Backend::Wimlib { reason }) = (work.writes(), wim.backend()) {
         report.warnings.push(format!(
             "{reason}: written through wimlib, which rebuilds the replaced hive's directory entry (its security descriptor, attributes and creation time are not kept)"
         ));
@@ -43,11 +50,11 @@ pub fn process_wim(
     let count = u32::try_from(images.len()).unwrap_or(u32::MAX);
     for &index in work.indexes {
         if !images.iter().any(|i| i.index == index) {
-            return Err(Error::NoSuchImage {
+            return Err(wim_error(wim::Error::NoSuchImage {
                 path: path.to_path_buf(),
                 index,
                 count,
-            });
+            }));
         }
     }
     let selected: Vec<_> = images
@@ -59,7 +66,7 @@ pub fn process_wim(
     });
     let software = wim::SOFTWARE_HIVE_PATH;
     let mut staged = Vec::new();
-    let mut edit_times = crate::edit::EditTimes::default();
+    let mut edit_times = EditTimes::default();
     for image in selected {
         let label = in_wim_label(path, image.index, software);
         let mut image_report = ImageReport {
@@ -77,19 +84,21 @@ pub fn process_wim(
                 continue;
             }
         };
-        let outcome = process_hive(work, input, &label, image_report);
-        if let Some(edited) = outcome.edited {
-            // A reused edit cost nothing this time.
-            if !outcome.report.reused {
-                edit_times.edit += edited.times.edit;
-                edit_times.read_back += edited.times.read_back;
-            }
-            staged.push((image.index, edited, outcome.log_fixes));
+        let result = process_hive(work, input, &label, image_report);
+        if let Outcome::Bytes {
+            bytes,
+            times,
+            log_fixes,
+        } = result.outcome
+        {
+            edit_times.edit += times.edit;
+            edit_times.read_back += times.read_back;
+            staged.push((image.index, bytes, log_fixes));
         }
-        report.images.push(outcome.report);
+        report.images.push(result.report);
         emit(ProgressKind::ImageDone { index: image.index });
     }
-    if !mutating(work) || staged.is_empty() || !report.ok() {
+    if !work.writes() || staged.is_empty() || !report.ok() {
         return Ok(());
     }
     // Root may write a file whose permission bits say read-only; an admin who set them meant it.
@@ -98,15 +107,12 @@ pub fn process_wim(
     // Every replacement of the commit is staged at once (the native writer hashes the new
     // hives in parallel).
     let mut replacements = Vec::new();
-    for (index, edited, log_fixes) in &staged {
-        let Some(bytes) = &edited.new_bytes else {
-            continue;
-        };
-        replacements.push((*index, software.to_string(), std::sync::Arc::clone(bytes)));
+    for (index, bytes, log_fixes) in &staged {
+        replacements.push((*index, software.to_string(), Arc::clone(bytes)));
         for (fix, suffix) in log_fixes.iter().zip(LOG_SUFFIXES) {
             if *fix == LogFix::Truncate {
                 let log = format!("{software}{suffix}");
-                replacements.push((*index, log.clone(), std::sync::Arc::new(Vec::new())));
+                replacements.push((*index, log.clone(), Arc::new(Vec::new())));
                 if let Some(image) = report.images.iter_mut().find(|i| i.index == Some(*index)) {
                     image
                         .warnings
@@ -115,7 +121,7 @@ pub fn process_wim(
             }
         }
     }
-    wim.replace_files_shared(replacements).map_err(wim_error)?;
+    wim.replace_files(replacements).map_err(wim_error)?;
     let mut on_progress = |p: wim::Progress| {
         emit(ProgressKind::Writing {
             done: p.bytes_done,
@@ -133,13 +139,7 @@ pub fn process_wim(
         )
         .map_err(wim_error)?;
     report.written = true;
-    report.bytes_written = if stats.native {
-        stats.bytes_written
-    } else if stats.rebuilt {
-        stats.new_size
-    } else {
-        stats.new_size.saturating_sub(stats.old_size)
-    };
+    report.bytes_written = stats.bytes_written;
     report.wim_commit = Some(commit_report(&stats, &read_times, &edit_times));
     Ok(())
 }
@@ -148,7 +148,7 @@ pub fn process_wim(
 fn commit_report(
     stats: &wim::CommitStats,
     read: &wim::ReadTimes,
-    edit: &crate::edit::EditTimes,
+    edit: &EditTimes,
 ) -> WimCommitReport {
     let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
     WimCommitReport {

@@ -134,6 +134,7 @@ pub struct Header {
 
 /// The codec a WIM's header names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Codec {
     /// Uncompressed.
     None,

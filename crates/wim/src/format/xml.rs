@@ -66,6 +66,7 @@ fn image_element<'a, 'i>(doc: &'a roxmltree::Document<'i>, index: u32) -> Option
 
 /// Which text value to change.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Field {
     /// The WIM's own `TOTALBYTES`.
     WimTotalBytes,

@@ -1,112 +1,119 @@
-//! The native WIM reader and writer for the layouts boot images use (non-solid resources;
-//! LZX, XPRESS or no compression; any number of images; with or without an integrity table).
-//! It reads the on-disk structures of [`crate::format`] itself and uses wimlib only for the
-//! chunk codecs ([`crate::codec`]).
+//! The native backend ([`NativeWim`]): reads and writes the layouts boot images use
+//! (non-solid resources; LZX, XPRESS or no compression; any number of images; with or
+//! without an integrity table) from the on-disk structures of [`crate::format`], with
+//! wimlib's codecs ([`crate::codec`]) for the chunks. It declines any other layout at open
+//! ([`Declined::Unsupported`]), and the wimlib backend takes the file as it was opened.
+//!
+//! - [`read`]: metadata resources, lookups, file data;
+//! - [`stage`]: replacements staged in working copies of the metadata;
+//! - [`commit`] with [`plan`], [`append`] and [`rebuild`]: the write;
+//! - [`resource`]: reading and building compressed resources; [`lock`]: the append lock.
 
+mod append;
 mod commit;
 mod lock;
-pub(crate) mod resource;
-mod temp;
+mod plan;
+mod read;
+mod rebuild;
+mod resource;
+mod stage;
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use sha1::{Digest, Sha1};
-
+use crate::backend::{Backend, Engine, Opened};
+use crate::commit_types::{CommitOptions, CommitStats, Progress, ReadTimes};
 use crate::error::{Error, Result};
 use crate::format::blob_table::{self, BlobEntry};
-use crate::format::dentry::{self, Dentry};
-use crate::format::header::{Codec, Header, HEADER_SIZE, RES_SOLID};
-use crate::format::xml::{ImageXml, XmlData};
-use crate::format::{security, FormatError};
+use crate::format::header::{Codec, Header, FLAG_READONLY, FLAG_WRITE_IN_PROGRESS, RES_SOLID};
+use crate::format::xml::{Field, ImageXml, XmlData};
+use crate::format::FormatError;
 use crate::info::{Compression, ImageInfo, WimInfo};
-use crate::metadata::{FileMetadata, StreamInfo};
-use resource::ReadError;
-
-pub use commit::commit;
-
-/// Largest file read into memory (registry hives are at most 4 GiB).
-const MAX_READ_SIZE: u64 = crate::MAX_READ_SIZE;
-
-/// Time spent reading, by phase.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReadTimes {
-    /// Reading stored bytes, decompressing them and checking their SHA-1.
-    pub read_and_decompress: Duration,
-}
+use crate::metadata::FileMetadata;
 
 /// A staged new blob.
 #[derive(Debug, Clone)]
-pub(crate) struct NewBlob {
-    pub data: Arc<Vec<u8>>,
+struct NewBlob {
+    data: Arc<Vec<u8>>,
     /// The blob it replaced, whose stored chunks may be reused.
-    pub base: Option<[u8; 20]>,
+    base: Option<[u8; 20]>,
 }
 
 /// An open WIM read natively.
 pub(crate) struct NativeWim {
-    pub path: PathBuf,
-    pub file: File,
-    pub writable: bool,
-    pub header: Header,
-    pub codec: Codec,
-    pub chunk_size: u32,
-    pub file_len: u64,
-    pub blobs: Vec<BlobEntry>,
+    path: PathBuf,
+    file: File,
+    writable: bool,
+    header: Header,
+    codec: Codec,
+    chunk_size: u32,
+    file_len: u64,
+    blobs: Vec<BlobEntry>,
     /// File blobs by hash (index into `blobs`).
-    pub by_hash: HashMap<[u8; 20], usize>,
+    by_hash: HashMap<[u8; 20], usize>,
     /// The metadata entry of each image (index into `blobs`), image 1 first.
-    pub metadata_entries: Vec<usize>,
-    pub xml: XmlData,
-    pub xml_images: Vec<ImageXml>,
+    metadata_entries: Vec<usize>,
+    xml: XmlData,
+    xml_images: Vec<ImageXml>,
     /// Decompressed original metadata resources.
-    pub metadata: Mutex<HashMap<u32, Arc<Vec<u8>>>>,
+    metadata: Mutex<HashMap<u32, Arc<Vec<u8>>>>,
     /// Decompressed file blobs read so far (the old data the writer compares chunks with).
-    pub cache: Mutex<HashMap<[u8; 20], Arc<Vec<u8>>>>,
-    pub times: Mutex<ReadTimes>,
+    cache: Mutex<HashMap<[u8; 20], Arc<Vec<u8>>>>,
+    times: Mutex<ReadTimes>,
     /// Working copies of changed images' metadata.
-    pub staged_metadata: HashMap<u32, Arc<Vec<u8>>>,
+    staged_metadata: HashMap<u32, Arc<Vec<u8>>>,
     /// New blobs in the order staged.
-    pub new_blobs: Vec<([u8; 20], NewBlob)>,
+    new_blobs: Vec<([u8; 20], NewBlob)>,
     /// Reference count changes per blob hash.
-    pub ref_delta: HashMap<[u8; 20], i64>,
+    ref_delta: HashMap<[u8; 20], i64>,
     /// Change of each image's total bytes.
-    pub size_delta: HashMap<u32, i64>,
-    pub changed_images: Vec<u32>,
+    size_delta: HashMap<u32, i64>,
+    changed_images: Vec<u32>,
 }
 
-/// True when `header` describes a WIM the native path handles.
-pub(crate) fn handles(header: &Header) -> bool {
-    !header.is_pipable()
+/// Why [`NativeWim::open`] did not open a WIM.
+pub(crate) enum Declined {
+    /// A layout the native backend does not handle (e.g. "solid resources"): the file, as
+    /// opened, for the wimlib backend.
+    Unsupported {
+        /// The file and its header.
+        file: Box<Opened>,
+        /// The layout, for [`Backend::Wimlib`]'s reason.
+        reason: String,
+    },
+    /// The WIM cannot be opened at all.
+    Failed(Error),
+}
+
+impl From<Error> for Declined {
+    fn from(e: Error) -> Self {
+        Declined::Failed(e)
+    }
+}
+
+/// Why the native backend does not handle the layout `header` describes, if it does not.
+fn unhandled_layout(header: &Header) -> Option<&'static str> {
+    let handled = !header.is_pipable()
         && header.total_parts == 1
         && header.part_number == 1
         && header.version != crate::format::header::VERSION_SOLID
-        && matches!(header.codec(), Ok(Codec::None | Codec::Xpress | Codec::Lzx))
-}
-
-pub(crate) fn format_error(path: &Path, e: FormatError) -> Error {
-    Error::Malformed {
-        path: path.to_path_buf(),
-        offset: e.offset,
-        message: e.message,
+        && matches!(header.codec(), Ok(Codec::None | Codec::Xpress | Codec::Lzx));
+    if handled {
+        None
+    } else if header.is_pipable() {
+        Some("pipable WIM")
+    } else if header.total_parts != 1 {
+        Some("split WIM")
+    } else {
+        Some("solid (LZMS) resources")
     }
 }
 
-pub(crate) fn read_error(path: &Path, e: ReadError) -> Error {
-    match e {
-        ReadError::Format(f) => format_error(path, f),
-        ReadError::Io(source) => Error::Io {
-            path: path.to_path_buf(),
-            source,
-        },
-    }
-}
-
-fn sha1(data: &[u8]) -> [u8; 20] {
-    Sha1::digest(data).into()
+/// Hex of a hash, for messages.
+fn hex(h: &[u8]) -> String {
+    h.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The components of a path inside an image.
@@ -125,16 +132,26 @@ fn components(file: &str) -> Result<Vec<&str>> {
 }
 
 impl NativeWim {
-    /// Opens the WIM at `path` whose header was already read as `header`.
-    pub(crate) fn open(
-        path: &Path,
-        file: File,
-        header: Header,
-        writable: bool,
-    ) -> Result<NativeWim> {
-        let ferr = |e| format_error(path, e);
-        let rerr = |e| read_error(path, e);
-        let file_len = file_len(path, &file)?;
+    /// Opens the WIM `f` (its header already read), or declines it.
+    pub(crate) fn open(f: Opened) -> std::result::Result<NativeWim, Declined> {
+        let unsupported = |file, reason: &str| Declined::Unsupported {
+            file: Box::new(file),
+            reason: reason.into(),
+        };
+        if let Some(reason) = unhandled_layout(&f.header) {
+            return Err(unsupported(f, reason));
+        }
+        let path = f.path.as_path();
+        let header = &f.header;
+        if f.writable && header.flags & FLAG_READONLY != 0 {
+            return Err(Declined::Failed(Error::ReadOnly {
+                path: path.to_path_buf(),
+                message: "the WIM header is marked read-only".into(),
+                source: None,
+            }));
+        }
+        let ferr = |e| Error::malformed(path, e);
+        let file_len = f.file_len()?;
         let codec = header.codec().map_err(ferr)?;
         let chunk_size = header.effective_chunk_size();
         if codec != Codec::None
@@ -143,20 +160,19 @@ impl NativeWim {
             return Err(ferr(FormatError::new(
                 0x14,
                 format!("unsupported chunk size {chunk_size}"),
-            )));
+            ))
+            .into());
         }
         let bt = header.blob_table;
-        let bt_bytes =
-            resource::read_resource(&file, file_len, &bt, codec, chunk_size).map_err(rerr)?;
+        let bt_bytes = resource::read_resource(&f.file, file_len, &bt, codec, chunk_size)
+            .map_err(|e| e.at(path))?;
         let blobs = blob_table::parse(&bt_bytes, bt.offset).map_err(ferr)?;
         let mut by_hash = HashMap::new();
         let mut metadata_entries = Vec::new();
         for (i, b) in blobs.iter().enumerate() {
             if b.resource.flags & RES_SOLID != 0 {
-                return Err(Error::Unsupported {
-                    path: path.to_path_buf(),
-                    what: "solid resources".into(),
-                });
+                // Solid blob entries behind a non-solid header.
+                return Err(unsupported(f, "solid resources"));
             }
             if b.is_metadata() {
                 metadata_entries.push(i);
@@ -176,26 +192,29 @@ impl NativeWim {
                     header.image_count,
                     metadata_entries.len()
                 ),
-            )));
+            ))
+            .into());
         }
         if header.boot_index > header.image_count {
             return Err(ferr(FormatError::new(
                 0x78,
                 format!("boot index {} names no image", header.boot_index),
-            )));
+            ))
+            .into());
         }
         let xml_bytes = if header.xml.is_zero() {
             Vec::new()
         } else {
-            resource::read_resource(&file, file_len, &header.xml, codec, chunk_size)
-                .map_err(rerr)?
+            resource::read_resource(&f.file, file_len, &header.xml, codec, chunk_size)
+                .map_err(|e| e.at(path))?
         };
         let xml = XmlData::decode(&xml_bytes, header.xml.offset).map_err(ferr)?;
         let xml_images = xml.images();
         Ok(NativeWim {
-            path: path.to_path_buf(),
-            file,
-            writable,
+            path: f.path,
+            file: f.file,
+            writable: f.writable,
+            header: f.header,
             codec,
             chunk_size,
             file_len,
@@ -204,7 +223,6 @@ impl NativeWim {
             metadata_entries,
             xml,
             xml_images,
-            header,
             metadata: Mutex::new(HashMap::new()),
             cache: Mutex::new(HashMap::new()),
             times: Mutex::new(ReadTimes::default()),
@@ -215,19 +233,23 @@ impl NativeWim {
             changed_images: Vec::new(),
         })
     }
+}
 
-    /// Header-level description.
-    pub(crate) fn info(&self) -> WimInfo {
+impl Engine for NativeWim {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn kind(&self) -> Backend {
+        Backend::Native
+    }
+
+    fn info(&self) -> WimInfo {
         let h = &self.header;
         WimInfo {
             image_count: h.image_count,
             boot_index: h.boot_index,
-            compression: match self.codec {
-                Codec::None => Compression::None,
-                Codec::Xpress => Compression::Xpress,
-                Codec::Lzx => Compression::Lzx,
-                Codec::Lzms => Compression::Lzms,
-            },
+            compression: Compression::of_codec(self.codec),
             chunk_size: if self.codec == Codec::None {
                 h.chunk_size
             } else {
@@ -238,19 +260,18 @@ impl NativeWim {
             solid: false,
             split: None,
             pipable: false,
-            marked_readonly: h.flags & crate::format::header::FLAG_READONLY != 0,
-            write_in_progress: h.flags & crate::format::header::FLAG_WRITE_IN_PROGRESS != 0,
+            marked_readonly: h.flags & FLAG_READONLY != 0,
+            write_in_progress: h.flags & FLAG_WRITE_IN_PROGRESS != 0,
             wim_version: h.version,
             total_bytes: self
                 .xml
-                .get(&crate::format::xml::Field::WimTotalBytes)
+                .get(&Field::WimTotalBytes)
                 .and_then(|t| t.trim().parse().ok())
                 .unwrap_or(0),
         }
     }
 
-    /// Image descriptions from the XML.
-    pub(crate) fn images(&self) -> Vec<ImageInfo> {
+    fn images(&self) -> Vec<ImageInfo> {
         (1..=self.header.image_count)
             .map(|index| {
                 let x = self.xml_images.iter().find(|x| x.index == index);
@@ -266,490 +287,39 @@ impl NativeWim {
             .collect()
     }
 
-    /// An image property by `/`-separated element path (e.g. `WINDOWS/VERSION/BUILD`).
-    pub(crate) fn image_property(&self, index: u32, name: &str) -> Option<String> {
+    fn image_property(&self, index: u32, name: &str) -> Option<String> {
         self.xml.image_property(index, name)
     }
 
-    fn check_index(&self, index: u32) -> Result<()> {
-        if index == 0 || index > self.header.image_count {
-            return Err(Error::NoSuchImage {
-                path: self.path.clone(),
-                index,
-                count: self.header.image_count,
-            });
-        }
-        Ok(())
+    fn file_metadata(&self, index: u32, file: &str) -> Result<FileMetadata> {
+        NativeWim::file_metadata(self, index, file)
     }
 
-    /// The original decompressed metadata resource of image `index`.
-    pub(crate) fn original_metadata(&self, index: u32) -> Result<Arc<Vec<u8>>> {
-        self.check_index(index)?;
-        if let Some(m) = self
-            .metadata
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&index).cloned())
-        {
-            return Ok(m);
-        }
-        let entry = self.blobs[self.metadata_entries[index as usize - 1]];
-        let data = self.read_blob_entry(&entry)?;
-        let data = Arc::new(data);
-        if let Ok(mut m) = self.metadata.lock() {
-            m.insert(index, data.clone());
-        }
-        Ok(data)
+    fn file_sha1(&self, index: u32, file: &str) -> Result<[u8; 20]> {
+        NativeWim::file_sha1(self, index, file)
     }
 
-    /// Reads and checks one blob.
-    fn read_blob_entry(&self, entry: &BlobEntry) -> Result<Vec<u8>> {
-        let start = std::time::Instant::now();
-        let (data, hash) = resource::read_resource_hashed(
-            &self.file,
-            self.file_len,
-            &entry.resource,
-            self.codec,
-            self.chunk_size,
-        )
-        .map_err(|e| read_error(&self.path, e))?;
-        if hash != entry.hash {
-            return Err(Error::Malformed {
-                path: self.path.clone(),
-                offset: entry.resource.offset,
-                message: format!(
-                    "the resource at {:#x} does not match its SHA-1 {}",
-                    entry.resource.offset,
-                    hex(&entry.hash)
-                ),
-            });
-        }
-        if let Ok(mut t) = self.times.lock() {
-            t.read_and_decompress += start.elapsed();
-        }
-        Ok(data)
+    fn read_file_shared(&self, index: u32, file: &str) -> Result<Arc<Vec<u8>>> {
+        NativeWim::read_file_shared(self, index, file)
     }
 
-    /// The metadata of image `index` as it stands (staged changes included).
-    fn current_metadata(&self, index: u32) -> Result<Arc<Vec<u8>>> {
-        match self.staged_metadata.get(&index) {
-            Some(m) => Ok(Arc::clone(m)),
-            None => self.original_metadata(index),
-        }
+    fn replace_files(&mut self, items: Vec<(u32, String, Arc<Vec<u8>>)>) -> Result<()> {
+        NativeWim::replace_files(self, items)
     }
 
-    fn metadata_error(&self, index: u32, e: FormatError) -> Error {
-        Error::Malformed {
-            path: self.path.clone(),
-            offset: e.offset,
-            message: format!(
-                "image {index}'s metadata resource, at byte {:#x} of it: {}",
-                e.offset, e.message
-            ),
-        }
+    fn changed_images(&self) -> &[u32] {
+        &self.changed_images
     }
 
-    /// The chain of entries from the root to `file` in `meta`.
-    fn lookup(&self, index: u32, meta: &[u8], file: &str) -> Result<Vec<Dentry>> {
-        let comps = components(file)?;
-        let sd = security::parse(meta).map_err(|e| self.metadata_error(index, e))?;
-        let root =
-            dentry::root(meta, sd.total_length).map_err(|e| self.metadata_error(index, e))?;
-        dentry::lookup(meta, &root, &comps)
-            .map_err(|e| self.metadata_error(index, e))?
-            .ok_or_else(|| Error::FileNotFound {
-                path: self.path.clone(),
-                index,
-                file: file.to_string(),
-            })
-    }
-
-    fn regular_file(&self, index: u32, meta: &[u8], file: &str) -> Result<(Dentry, usize)> {
-        let chain = self.lookup(index, meta, file)?;
-        let d = chain
-            .last()
-            .cloned()
-            .ok_or_else(|| Error::InvalidPath { file: file.into() })?;
-        let stream = match d.data_stream() {
-            Some(s) if !d.is_directory() && !d.is_reparse_point() => s,
-            _ => {
-                return Err(Error::NotAFile {
-                    path: self.path.clone(),
-                    index,
-                    file: file.to_string(),
-                })
-            }
-        };
-        Ok((d, stream))
-    }
-
-    /// Size of the blob `hash` (staged ones included); 0 for the zero hash.
-    fn blob_size(&self, hash: &[u8; 20]) -> u64 {
-        if *hash == [0; 20] {
-            return 0;
-        }
-        if let Some((_, b)) = self.new_blobs.iter().find(|(h, _)| h == hash) {
-            return b.data.len() as u64;
-        }
-        self.by_hash
-            .get(hash)
-            .map_or(0, |&i| self.blobs[i].resource.uncompressed_size)
-    }
-
-    /// Reads a file's contents into memory.
-    pub(crate) fn read_file(&self, index: u32, file: &str) -> Result<Vec<u8>> {
-        Ok(self.read_file_shared(index, file)?.as_ref().clone())
-    }
-
-    /// The SHA-1 of a regular file's contents as the image records it (zero: empty).
-    pub(crate) fn file_sha1(&self, index: u32, file: &str) -> Result<[u8; 20]> {
-        let meta = self.current_metadata(index)?;
-        let (d, stream) = self.regular_file(index, &meta, file)?;
-        Ok(d.streams[stream].hash)
-    }
-
-    /// Reads a file's contents, shared with the reader's own copy.
-    pub(crate) fn read_file_shared(&self, index: u32, file: &str) -> Result<Arc<Vec<u8>>> {
-        let hash = self.file_sha1(index, file)?;
-        self.blob_data(index, file, &hash)
-    }
-
-    /// The data of blob `hash`, read once and kept.
-    pub(crate) fn blob_data(
-        &self,
-        index: u32,
-        file: &str,
-        hash: &[u8; 20],
-    ) -> Result<Arc<Vec<u8>>> {
-        if *hash == [0; 20] {
-            return Ok(Arc::new(Vec::new()));
-        }
-        if let Some((_, b)) = self.new_blobs.iter().find(|(h, _)| h == hash) {
-            return Ok(b.data.clone());
-        }
-        if let Some(d) = self.cache.lock().ok().and_then(|c| c.get(hash).cloned()) {
-            return Ok(d);
-        }
-        let Some(&i) = self.by_hash.get(hash) else {
-            return Err(Error::Malformed {
-                path: self.path.clone(),
-                offset: self.header.blob_table.offset,
-                message: format!(
-                    "image {index}: {file}'s data (SHA-1 {}) is not in the blob table",
-                    hex(hash)
-                ),
-            });
-        };
-        let entry = self.blobs[i];
-        if entry.resource.uncompressed_size > MAX_READ_SIZE {
-            return Err(Error::FileTooLarge {
-                path: self.path.clone(),
-                index,
-                file: file.to_string(),
-                size: entry.resource.uncompressed_size,
-                limit: MAX_READ_SIZE,
-            });
-        }
-        let data = Arc::new(self.read_blob_entry(&entry)?);
-        if let Ok(mut c) = self.cache.lock() {
-            c.insert(*hash, data.clone());
-        }
-        Ok(data)
-    }
-
-    /// A file's metadata.
-    pub(crate) fn file_metadata(&self, index: u32, file: &str) -> Result<FileMetadata> {
-        let meta = self.current_metadata(index)?;
-        let chain = self.lookup(index, &meta, file)?;
-        let d = chain
-            .last()
-            .cloned()
-            .ok_or_else(|| Error::InvalidPath { file: file.into() })?;
-        let sd = security::parse(&meta).map_err(|e| self.metadata_error(index, e))?;
-        let full_path: String = chain
-            .iter()
-            .skip(1)
-            .map(|c| format!("/{}", c.name_string()))
-            .collect();
-        let links = if d.hard_link_group != 0 {
-            self.group_members(index, &meta, d.hard_link_group)?.len() as u32
-        } else {
-            1
-        };
-        let data = d
-            .data_stream()
-            .map(|s| d.streams[s].hash)
-            .unwrap_or([0; 20]);
-        Ok(FileMetadata {
-            full_path: if full_path.is_empty() {
-                "/".into()
-            } else {
-                full_path
-            },
-            name: d.name_string(),
-            short_name: (!d.short_name.is_empty()).then(|| String::from_utf16_lossy(&d.short_name)),
-            attributes: d.attributes,
-            security_descriptor: usize::try_from(d.security_id)
-                .ok()
-                .and_then(|i| sd.descriptors.get(i))
-                .map(|r| meta[r.clone()].to_vec()),
-            creation_time: d.creation_time,
-            last_write_time: d.last_write_time,
-            last_access_time: d.last_access_time,
-            reparse_tag: d.reparse_tag,
-            hard_link_count: links,
-            hard_link_group_id: d.hard_link_group,
-            size: self.blob_size(&data),
-            sha1: data,
-            alternate_streams: d
-                .named_streams()
-                .map(|s| StreamInfo {
-                    name: String::from_utf16_lossy(&s.name),
-                    size: self.blob_size(&s.hash),
-                    sha1: s.hash,
-                })
-                .collect(),
-        })
-    }
-
-    /// Every entry of image `index` in hard link group `group`.
-    fn group_members(&self, index: u32, meta: &[u8], group: u64) -> Result<Vec<Dentry>> {
-        let sd = security::parse(meta).map_err(|e| self.metadata_error(index, e))?;
-        let root =
-            dentry::root(meta, sd.total_length).map_err(|e| self.metadata_error(index, e))?;
-        let mut out = Vec::new();
-        dentry::walk(meta, &root, &mut |d| {
-            if d.hard_link_group == group && !d.is_directory() {
-                out.push(d.clone());
-            }
-        })
-        .map_err(|e| self.metadata_error(index, e))?;
-        Ok(out)
-    }
-
-    /// Stages new contents for a regular file: only its data stream hash changes in the
-    /// image's metadata (and in every hard link to it).
-    pub(crate) fn replace_file(&mut self, index: u32, file: &str, contents: &[u8]) -> Result<()> {
-        self.replace_file_arc(index, file, Arc::new(contents.to_vec()))
-    }
-
-    /// [`NativeWim::replace_file`] with shared contents.
-    pub(crate) fn replace_file_arc(
-        &mut self,
-        index: u32,
-        file: &str,
-        contents: Arc<Vec<u8>>,
-    ) -> Result<()> {
-        self.replace_with_hash(index, file, contents, None)
-    }
-
-    /// Stages several replacements; the new contents are hashed in parallel first.
-    pub(crate) fn replace_files(&mut self, items: Vec<(u32, String, Arc<Vec<u8>>)>) -> Result<()> {
-        use rayon::prelude::*;
-        let hashes: Vec<[u8; 20]> = items
-            .par_iter()
-            .map(|(_, _, c)| if c.is_empty() { [0; 20] } else { sha1(c) })
-            .collect();
-        for ((index, file, contents), hash) in items.into_iter().zip(hashes) {
-            self.replace_with_hash(index, &file, contents, Some(hash))?;
-        }
-        Ok(())
-    }
-
-    /// Stages a replacement whose SHA-1 may already be known.
-    fn replace_with_hash(
-        &mut self,
-        index: u32,
-        file: &str,
-        contents: Arc<Vec<u8>>,
-        known_hash: Option<[u8; 20]>,
-    ) -> Result<()> {
-        if !self.writable {
-            return Err(Error::ReadOnly {
-                path: self.path.clone(),
-                message: "opened with Wim::open; use Wim::open_for_update to change it".into(),
-            });
-        }
-        let meta = self.current_metadata(index)?;
-        let (d, stream) = self.regular_file(index, &meta, file)?;
-        let old = d.streams[stream].hash;
-        let new = match known_hash {
-            Some(h) => h,
-            None if contents.is_empty() => [0; 20],
-            None => sha1(&contents),
-        };
-        if old == new {
-            return Ok(());
-        }
-        // Contents the WIM already stores are not stored again: the entry will be shared, so
-        // its data is read and checked first (a damaged table must not make the file point at
-        // data that is not what was written).
-        if new != [0; 20] && self.by_hash.contains_key(&new) {
-            let stored = self.blob_data(index, file, &new)?;
-            if stored.as_slice() != contents.as_slice() {
-                return Err(Error::Malformed {
-                    path: self.path.clone(),
-                    offset: self.header.blob_table.offset,
-                    message: format!(
-                        "the blob table's entry for SHA-1 {} holds other data",
-                        hex(&new)
-                    ),
-                });
-            }
-        }
-        // Keep the old data for the chunk comparison before the entry changes.
-        let base = if old != [0; 20] && self.by_hash.contains_key(&old) {
-            self.blob_data(index, file, &old).ok().map(|_| old)
-        } else {
-            self.new_blobs
-                .iter()
-                .find(|(h, _)| *h == old)
-                .and_then(|(_, b)| b.base)
-        };
-        let targets: Vec<(Dentry, usize)> = if d.hard_link_group != 0 {
-            self.group_members(index, &meta, d.hard_link_group)?
-                .into_iter()
-                .filter_map(|m| m.data_stream().map(|s| (m, s)))
-                .filter(|(m, s)| m.streams[*s].hash == old)
-                .collect()
-        } else {
-            vec![(d, stream)]
-        };
-        // The working copy is made once per image (the original stays for the chunk
-        // comparison) and patched in place after that.
-        drop(meta);
-        let mut work = match self.staged_metadata.remove(&index) {
-            Some(m) => m,
-            None => self.original_metadata(index)?,
-        };
-        let bytes = Arc::make_mut(&mut work);
-        for (m, s) in &targets {
-            let at = m.streams[*s].hash_offset;
-            bytes[at..at + 20].copy_from_slice(&new);
-        }
-        let n = targets.len() as i64;
-        if old != [0; 20] {
-            *self.ref_delta.entry(old).or_insert(0) -= n;
-        }
-        if new != [0; 20] {
-            *self.ref_delta.entry(new).or_insert(0) += n;
-            if !self.by_hash.contains_key(&new) && !self.new_blobs.iter().any(|(h, _)| *h == new) {
-                self.new_blobs.push((
-                    new,
-                    NewBlob {
-                        data: contents.clone(),
-                        base,
-                    },
-                ));
-            }
-        }
-        let old_size = self.blob_size(&old) as i64;
-        *self.size_delta.entry(index).or_insert(0) += (contents.len() as i64 - old_size) * n;
-        self.staged_metadata.insert(index, work);
-        if !self.changed_images.contains(&index) {
-            self.changed_images.push(index);
-        }
-        Ok(())
-    }
-
-    /// How many directory entry streams, over every image as it now stands, refer to each of
-    /// `hashes` (the check made before a blob whose count reaches zero is dropped, so that a
-    /// count the old writer got wrong never loses data still in use).
-    pub(crate) fn count_references(
-        &self,
-        hashes: &std::collections::HashSet<[u8; 20]>,
-    ) -> Result<HashMap<[u8; 20], u32>> {
-        let mut counts = HashMap::new();
-        for index in 1..=self.header.image_count {
-            let meta = self.current_metadata(index)?;
-            let sd = security::parse(&meta).map_err(|e| self.metadata_error(index, e))?;
-            let root =
-                dentry::root(&meta, sd.total_length).map_err(|e| self.metadata_error(index, e))?;
-            dentry::walk(&meta, &root, &mut |d| {
-                for s in &d.streams {
-                    if hashes.contains(&s.hash) {
-                        *counts.entry(s.hash).or_insert(0u32) += 1;
-                    }
-                }
-            })
-            .map_err(|e| self.metadata_error(index, e))?;
-        }
-        Ok(counts)
-    }
-
-    /// Read timings so far.
-    pub(crate) fn read_times(&self) -> ReadTimes {
+    fn read_times(&self) -> ReadTimes {
         self.times.lock().map(|t| t.clone()).unwrap_or_default()
     }
-}
 
-/// Hex of a hash, for messages.
-pub(crate) fn hex(h: &[u8]) -> String {
-    h.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Checks, before wimlib opens the file, that its XML has exactly one `IMAGE` element per
-/// image: wimlib 1.14.4 frees memory twice on that error path (`setup_images`, found by the
-/// `wim_open_read` fuzz target), so such a file never reaches it.
-pub(crate) fn check_xml_for_wimlib(path: &Path, file: &File, header: &Header) -> Result<()> {
-    let r = header.xml;
-    if r.is_zero() || r.is_compressed() {
-        return Ok(());
+    fn commit(
+        self: Box<Self>,
+        opts: &CommitOptions,
+        progress: Option<&mut dyn FnMut(Progress)>,
+    ) -> Result<CommitStats> {
+        commit::commit(*self, opts, progress)
     }
-    let file_len = file_len(path, file)?;
-    let bytes = resource::read_at(
-        file,
-        file_len,
-        r.offset,
-        r.uncompressed_size.min(r.size_in_wim),
-    )
-    .map_err(|e| read_error(path, e))?;
-    let xml = XmlData::decode(&bytes, r.offset).map_err(|e| format_error(path, e))?;
-    if !xml.image_indices_are_exact() {
-        return Err(Error::Malformed {
-            path: path.to_path_buf(),
-            offset: r.offset,
-            message: "the XML data does not hold exactly one IMAGE element per image".into(),
-        });
-    }
-    Ok(())
-}
-
-/// The length of the open `file` (named `path` in errors).
-fn file_len(path: &Path, file: &File) -> Result<u64> {
-    file.metadata().map(|m| m.len()).map_err(|e| Error::Io {
-        path: path.to_path_buf(),
-        source: e,
-    })
-}
-
-/// Reads the header of the file at `path`.
-pub(crate) fn read_header(path: &Path, file: &File) -> Result<Header> {
-    use std::os::unix::fs::FileExt;
-    let mut buf = vec![0u8; HEADER_SIZE];
-    let mut got = 0;
-    while got < HEADER_SIZE {
-        match file.read_at(&mut buf[got..], got as u64) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                return Err(Error::Io {
-                    path: path.to_path_buf(),
-                    source: e,
-                })
-            }
-        }
-    }
-    buf.truncate(got);
-    Header::parse(&buf).map_err(|e| {
-        if e.offset == 0 {
-            Error::NotAWim {
-                path: path.to_path_buf(),
-                message: e.message,
-            }
-        } else {
-            format_error(path, e)
-        }
-    })
 }

@@ -3,53 +3,18 @@
 //! new resource that reuses an old one's stored chunks wherever the data is unchanged.
 
 use std::fs::File;
-use std::os::unix::fs::FileExt;
 
 use rayon::prelude::*;
 use sha1::{Digest, Sha1};
 
 use crate::codec::{Compressor, Decompressor};
+use crate::file_io::{read_at, ReadError};
 use crate::format::chunks::{self, Chunk};
 use crate::format::header::{Codec, ResourceHeader, RES_COMPRESSED};
 use crate::format::FormatError;
 
 /// Chunks decompressed per parallel batch (8 MiB at the usual 32 KiB chunk size).
 const BATCH_CHUNKS: usize = 256;
-
-/// Why a resource could not be read.
-#[derive(Debug)]
-pub(crate) enum ReadError {
-    /// The bytes do not form a valid resource.
-    Format(FormatError),
-    /// The OS refused the read.
-    Io(std::io::Error),
-}
-
-impl From<FormatError> for ReadError {
-    fn from(e: FormatError) -> Self {
-        ReadError::Format(e)
-    }
-}
-
-/// Reads `len` bytes at `offset`, refusing ranges past `file_len`.
-pub(crate) fn read_at(
-    file: &File,
-    file_len: u64,
-    offset: u64,
-    len: u64,
-) -> Result<Vec<u8>, ReadError> {
-    let end = offset.checked_add(len).filter(|&e| e <= file_len).ok_or_else(|| {
-        FormatError::new(
-            offset,
-            format!("a {len}-byte structure at {offset:#x} runs past the end of the {file_len}-byte file"),
-        )
-    })?;
-    let _ = end;
-    let mut buf = vec![0u8; len as usize];
-    file.read_exact_at(&mut buf, offset)
-        .map_err(ReadError::Io)?;
-    Ok(buf)
-}
 
 /// The chunks of a compressed resource, with its stored bytes.
 pub(crate) struct StoredResource {

@@ -1,37 +1,51 @@
-//! [`LibWim`]: an open WIM file (owns a wimlib `WIMStruct`), with reading and staged replacing
-//! of files inside its images.
+//! The wimlib backend ([`LibWim`], through `wimlib-sys`, wimlib 1.14.4 built statically): for
+//! the layouts the native backend declines (solid, pipable and split WIMs). It owns a wimlib
+//! `WIMStruct`; replaced files are staged in a private directory and added with
+//! `wimlib_update_image`, and the commit is `wimlib_overwrite` ([`write`]).
 
-use std::ffi::{c_void, CString};
-use std::os::unix::ffi::OsStrExt;
+mod codes;
+mod dir_entry;
+mod guard;
+mod strings;
+mod write;
+
+use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
+use std::sync::Arc;
 
 use wimlib_sys as sys;
 
-use crate::error::{from_code, Error, Result};
+use self::codes::{from_code, last_os_error};
+use self::dir_entry::from_dir_entry;
+use self::strings::{opt_string, TString};
+use crate::backend::{Backend, Engine, Opened};
+use crate::commit_types::{CommitOptions, CommitStats, Progress, ReadTimes};
+use crate::error::{Error, Result};
 use crate::info::{Compression, ImageInfo, WimInfo};
-use crate::metadata::{filetime_to_system_time, from_dir_entry, opt_string, FileMetadata};
-
+use crate::metadata::FileMetadata;
 use crate::MAX_READ_SIZE;
 
-/// An open WIM file.
+/// An open WIM file served by wimlib.
 ///
 /// Owns wimlib's `WIMStruct` and frees it on drop. `LibWim` is `Send` (a `WIMStruct` has no
 /// thread affinity and wimlib's global state is initialised once before any use), but not
 /// `Sync`: one `WIMStruct` must not be used by two threads at once. Different `LibWim` values
 /// may be used from different threads at the same time.
 pub(crate) struct LibWim {
-    pub(crate) raw: NonNull<sys::WIMStruct>,
-    pub(crate) path: PathBuf,
-    pub(crate) info: WimInfo,
-    pub(crate) writable: bool,
+    raw: NonNull<sys::WIMStruct>,
+    path: PathBuf,
+    info: WimInfo,
+    writable: bool,
+    /// Why the native backend declined this WIM.
+    reason: String,
     /// Images with staged replacements, in the order they were first changed.
-    pub(crate) changed_images: Vec<u32>,
+    changed_images: Vec<u32>,
     /// Private directory holding the staged new file contents until commit (wimlib reads them
     /// from there while writing).
-    pub(crate) staging: Option<tempfile::TempDir>,
-    pub(crate) staged_files: u32,
+    staging: Option<tempfile::TempDir>,
+    staged_files: u32,
 }
 
 // SAFETY: a WIMStruct is plain heap data owned by this value; wimlib allows using different
@@ -48,27 +62,9 @@ impl Drop for LibWim {
     }
 }
 
-impl std::fmt::Debug for LibWim {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LibWim")
-            .field("path", &self.path)
-            .field("info", &self.info)
-            .field("writable", &self.writable)
-            .field("changed_images", &self.changed_images)
-            .finish()
-    }
-}
-
-/// Converts a filesystem path to a C string for wimlib.
-pub(crate) fn c_path(path: &Path) -> Result<CString> {
-    CString::new(path.as_os_str().as_bytes()).map_err(|_| Error::InvalidPath {
-        file: path.display().to_string(),
-    })
-}
-
 /// Normalises a path inside an image to wimlib's form: `/`-separated, starting with `/`,
 /// no empty, `.` or `..` components.
-pub(crate) fn image_path(file: &str) -> Result<CString> {
+fn image_path(file: &str) -> Result<TString> {
     let invalid = || Error::InvalidPath {
         file: file.to_string(),
     };
@@ -83,63 +79,60 @@ pub(crate) fn image_path(file: &str) -> Result<CString> {
     if out.is_empty() {
         return Err(invalid());
     }
-    CString::new(out).map_err(|_| invalid())
+    TString::from_str(&out).map_err(|_| invalid())
 }
 
-/// The errno of the last failed OS call, when it is meaningful (non-zero).
-pub(crate) fn last_os_error() -> Option<std::io::Error> {
-    let e = std::io::Error::last_os_error();
-    match e.raw_os_error() {
-        Some(0) | None => None,
-        Some(_) => Some(e),
+/// A failure on this backend's own temporary files (not the WIM: never `DiskFull`, whose
+/// message speaks of the WIM).
+fn temp_error(path: PathBuf, source: std::io::Error) -> Error {
+    Error::Io { path, source }
+}
+
+/// Checks the whole WIM file at `path` with wimlib (`wimlib_verify_wim`): every blob's data
+/// and hash, and the integrity table if any. Opens the file afresh, whichever backend serves
+/// it: what is checked is what is on disk.
+pub(crate) fn verify_file(path: &Path) -> Result<()> {
+    let f = Opened::open(path, false)?;
+    guard::check_xml(&f)?;
+    let wim = LibWim::open_raw(path, false, String::new())?;
+    wim.check_not_split()?;
+    // SAFETY: wim.raw is live; flags 0 is the documented default.
+    let ret = unsafe { sys::wimlib_verify_wim(wim.raw.as_ptr(), 0) };
+    if ret != 0 {
+        let os = last_os_error();
+        return Err(from_code(ret, path, os));
     }
+    Ok(())
 }
 
 impl LibWim {
-    /// Opens a WIM for reading.
-    pub fn open(path: &Path) -> Result<LibWim> {
-        Self::open_with(path, false)
-    }
-
-    /// Opens a WIM that will be changed: checks up front that the file is writable and that
-    /// wimlib can update it (not split, not marked read-only).
-    pub fn open_for_update(path: &Path) -> Result<LibWim> {
-        if let Err(e) = std::fs::OpenOptions::new().write(true).open(path) {
-            return Err(crate::error::read_only_or_io(path, e));
-        }
-        let wim = match Self::open_with(path, true) {
-            // wimlib reports a split WIM opened for writing as read-only; say what it is.
-            Err(e @ Error::ReadOnly { .. }) => {
-                let ro = Self::open_with(path, false)?;
-                if ro.info.split.is_none() {
-                    return Err(e);
-                }
-                ro
-            }
-            other => other?,
-        };
-        if let Some((part, total)) = wim.info.split {
+    /// Opens with wimlib the WIM the native backend declined (`reason`), from the file and
+    /// header already read: the XML is checked first (see [`guard`]), and a split WIM opened
+    /// for writing is refused from its header.
+    pub(crate) fn open(f: Opened, reason: String) -> Result<LibWim> {
+        guard::check_xml(&f)?;
+        if f.writable && f.header.total_parts > 1 {
             return Err(Error::SplitUnsupported {
-                path: path.to_path_buf(),
-                part,
-                total,
+                path: f.path,
+                part: f.header.part_number,
+                total: f.header.total_parts,
             });
         }
-        Ok(wim)
+        Self::open_raw(&f.path, f.writable, reason)
     }
 
-    fn open_with(path: &Path, writable: bool) -> Result<LibWim> {
+    fn open_raw(path: &Path, writable: bool, reason: String) -> Result<LibWim> {
         crate::init::ensure();
-        let cpath = c_path(path)?;
+        let tpath = TString::from_path(path)?;
         let flags = if writable {
             sys::WIMLIB_OPEN_FLAG_WRITE_ACCESS
         } else {
             0
         };
         let mut raw: *mut sys::WIMStruct = std::ptr::null_mut();
-        // SAFETY: cpath is a valid NUL-terminated string; raw is a valid out-pointer. On
+        // SAFETY: tpath is a valid NUL-terminated string; raw is a valid out-pointer. On
         // success wimlib stores an owned WIMStruct there.
-        let ret = unsafe { sys::wimlib_open_wim(cpath.as_ptr(), flags as i32, &mut raw) };
+        let ret = unsafe { sys::wimlib_open_wim(tpath.as_ptr(), flags as i32, &mut raw) };
         if ret != 0 {
             let os = last_os_error();
             if ret == sys::wimlib_error_code_WIMLIB_ERR_IS_SPLIT_WIM as i32 {
@@ -176,17 +169,13 @@ impl LibWim {
                 total_bytes: 0,
             },
             writable,
+            reason,
             changed_images: Vec::new(),
             staging: None,
             staged_files: 0,
         };
         wim.info = wim.load_info()?;
         Ok(wim)
-    }
-
-    /// The WIM file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     fn load_info(&self) -> Result<WimInfo> {
@@ -246,63 +235,8 @@ impl LibWim {
         Ok(solid)
     }
 
-    /// Header-level description of the WIM, as read when it was opened.
-    pub fn info(&self) -> WimInfo {
-        self.info.clone()
-    }
-
-    /// Descriptions of all images, in index order.
-    pub fn images(&self) -> Vec<ImageInfo> {
-        (1..=self.info.image_count)
-            .map(|index| {
-                let image = index as i32;
-                // SAFETY: self.raw is live and image is a valid 1-based index; wimlib returns
-                // a string owned by the WIMStruct (or NULL), copied at once.
-                let name =
-                    unsafe { opt_string(sys::wimlib_get_image_name(self.raw.as_ptr(), image)) }
-                        .filter(|s| !s.is_empty());
-                // SAFETY: as above.
-                let description = unsafe {
-                    opt_string(sys::wimlib_get_image_description(self.raw.as_ptr(), image))
-                };
-                ImageInfo {
-                    index,
-                    name,
-                    description,
-                    arch: self.image_property(index, c"WINDOWS/ARCH"),
-                    edition: self.image_property(index, c"WINDOWS/EDITIONID"),
-                    flags: self.image_property(index, c"FLAGS"),
-                }
-            })
-            .collect()
-    }
-
-    /// An image property from the WIM's XML (`wimlib_get_image_property`), e.g.
-    /// `WINDOWS/VERSION/BUILD`.
-    pub fn image_property(&self, index: u32, name: &std::ffi::CStr) -> Option<String> {
-        if index == 0 || index > self.info.image_count {
-            return None;
-        }
-        // SAFETY: self.raw is live, index is a valid image, name is NUL-terminated; the
-        // returned string (or NULL) is owned by the WIMStruct and copied at once.
-        unsafe {
-            opt_string(sys::wimlib_get_image_property(
-                self.raw.as_ptr(),
-                index as i32,
-                name.as_ptr(),
-            ))
-        }
-    }
-
-    pub(crate) fn check_image(&self, index: u32) -> Result<()> {
-        if index == 0 || index > self.info.image_count {
-            return Err(Error::NoSuchImage {
-                path: self.path.clone(),
-                index,
-                count: self.info.image_count,
-            });
-        }
-        Ok(())
+    fn check_image(&self, index: u32) -> Result<()> {
+        Error::check_image(&self.path, index, self.info.image_count)
     }
 
     fn check_not_split(&self) -> Result<()> {
@@ -314,43 +248,6 @@ impl LibWim {
             });
         }
         Ok(())
-    }
-
-    /// Metadata of one file (or directory) of an image; `path` is matched case-insensitively
-    /// and may use `/` or `\`.
-    pub fn file_metadata(&self, index: u32, path: &str) -> Result<FileMetadata> {
-        self.check_image(index)?;
-        self.check_not_split()?;
-        let cpath = image_path(path)?;
-        unsafe extern "C" fn cb(entry: *const sys::wimlib_dir_entry, ctx: *mut c_void) -> i32 {
-            let r = catch_unwind(AssertUnwindSafe(|| {
-                // SAFETY: wimlib passes a valid dir entry for the duration of the callback,
-                // and ctx is our *mut Option<FileMetadata>.
-                unsafe { *ctx.cast::<Option<FileMetadata>>() = Some(from_dir_entry(entry)) };
-            }));
-            i32::from(r.is_err())
-        }
-        let mut found: Option<FileMetadata> = None;
-        // SAFETY: self.raw is live, cpath is NUL-terminated, flags 0 visits only the path
-        // itself; the callback writes only through ctx (which outlives the call) and never
-        // unwinds across FFI.
-        let ret = unsafe {
-            sys::wimlib_iterate_dir_tree(
-                self.raw.as_ptr(),
-                index as i32,
-                cpath.as_ptr(),
-                0,
-                Some(cb),
-                (&mut found as *mut Option<FileMetadata>).cast(),
-            )
-        };
-        if ret == sys::wimlib_error_code_WIMLIB_ERR_PATH_DOES_NOT_EXIST as i32 {
-            return Err(self.not_found(index, path));
-        }
-        if ret != 0 {
-            return Err(from_code(ret, &self.path, None));
-        }
-        found.ok_or_else(|| self.not_found(index, path))
     }
 
     fn not_found(&self, index: u32, file: &str) -> Error {
@@ -374,9 +271,9 @@ impl LibWim {
         Ok(meta)
     }
 
-    /// Reads a file of an image into memory. The path is matched case-insensitively. A file
-    /// staged with [`LibWim::replace_file`] reads back its new contents.
-    pub fn read_file(&self, index: u32, path: &str) -> Result<Vec<u8>> {
+    /// Reads a file of an image into memory by extracting it into a private temporary
+    /// directory (wimlib's public API has no extraction to memory).
+    fn read_file(&self, index: u32, path: &str) -> Result<Vec<u8>> {
         let meta = self.regular_file(index, path)?;
         if meta.size > MAX_READ_SIZE {
             return Err(Error::FileTooLarge {
@@ -390,13 +287,10 @@ impl LibWim {
         let dir = tempfile::Builder::new()
             .prefix(".wim-read-")
             .tempdir()
-            .map_err(|e| Error::Io {
-                path: std::env::temp_dir(),
-                source: e,
-            })?;
-        let target = c_path(dir.path())?;
-        let cpath = image_path(&meta.full_path)?;
-        let paths = [cpath.as_ptr()];
+            .map_err(|e| temp_error(std::env::temp_dir(), e))?;
+        let target = TString::from_path(dir.path())?;
+        let tpath = image_path(&meta.full_path)?;
+        let paths = [tpath.as_ptr()];
         let flags =
             sys::WIMLIB_EXTRACT_FLAG_NO_PRESERVE_DIR_STRUCTURE | sys::WIMLIB_EXTRACT_FLAG_NO_ACLS;
         // SAFETY: self.raw is live; target and the single path are NUL-terminated strings that
@@ -416,26 +310,19 @@ impl LibWim {
             return Err(from_code(ret, &self.path, os));
         }
         let out = dir.path().join(&meta.name);
-        std::fs::read(&out).map_err(|e| Error::Io {
-            path: out,
-            source: e,
-        })
+        std::fs::read(&out).map_err(|e| Error::from_read(&out, e))
     }
 
     /// Stages new contents for a regular file of an image. Nothing is written to the WIM until
-    /// [`LibWim::commit`]. The file keeps its name (in the image's letter case), its last-write
-    /// and last-access times; see docs/wim.md for the metadata wimlib's public API cannot keep.
-    pub fn replace_file(&mut self, index: u32, path: &str, contents: &[u8]) -> Result<()> {
+    /// the commit. The file keeps its name (in the image's letter case), its last-write and
+    /// last-access times; see docs/wim.md for the metadata wimlib's public API cannot keep.
+    fn replace_file(&mut self, index: u32, path: &str, contents: &[u8]) -> Result<()> {
         if !self.writable {
-            return Err(Error::ReadOnly {
-                path: self.path.clone(),
-                message: "opened with LibWim::open; use LibWim::open_for_update to change it"
-                    .into(),
-            });
+            return Err(Error::opened_read_only(&self.path));
         }
         let meta = self.regular_file(index, path)?;
         let staged = self.stage_contents(index, contents, &meta)?;
-        let source = c_path(&staged)?;
+        let source = TString::from_path(&staged)?;
         let target = image_path(&meta.full_path)?;
         // SAFETY: wimlib_update_command is a plain C struct/union; all-zero is valid (NULL
         // pointers, op ADD = 0), and the fields we set below are the `add` member.
@@ -468,34 +355,25 @@ impl LibWim {
         contents: &[u8],
         meta: &FileMetadata,
     ) -> Result<PathBuf> {
-        if self.staging.is_none() {
-            let dir = tempfile::Builder::new()
-                .prefix(".wim-stage-")
-                .tempdir()
-                .map_err(|e| Error::Io {
-                    path: std::env::temp_dir(),
-                    source: e,
-                })?;
-            self.staging = Some(dir);
-        }
-        let dir = self.staging.as_ref().map(|d| d.path().to_path_buf());
-        let dir = dir.ok_or_else(|| Error::InvalidPath {
-            file: "staging directory".into(),
-        })?;
+        let dir = match &self.staging {
+            Some(d) => d.path().to_path_buf(),
+            None => {
+                let d = tempfile::Builder::new()
+                    .prefix(".wim-stage-")
+                    .tempdir()
+                    .map_err(|e| temp_error(std::env::temp_dir(), e))?;
+                let path = d.path().to_path_buf();
+                self.staging = Some(d);
+                path
+            }
+        };
         self.staged_files = self.staged_files.saturating_add(1);
         let file = dir.join(format!("image{index}-{}", self.staged_files));
-        let io = |e| Error::Io {
-            path: file.clone(),
-            source: e,
-        };
+        let io = |e| temp_error(file.clone(), e);
         std::fs::write(&file, contents).map_err(io)?;
-        let mut times = std::fs::FileTimes::new();
-        if let Some(t) = filetime_to_system_time(meta.last_write_time) {
-            times = times.set_modified(t);
-        }
-        if let Some(t) = filetime_to_system_time(meta.last_access_time) {
-            times = times.set_accessed(t);
-        }
+        let times = std::fs::FileTimes::new()
+            .set_modified(platform::filetime::to_system_time(meta.last_write_time))
+            .set_accessed(platform::filetime::to_system_time(meta.last_access_time));
         let f = std::fs::OpenOptions::new()
             .write(true)
             .open(&file)
@@ -503,22 +381,128 @@ impl LibWim {
         f.set_times(times).map_err(io)?;
         Ok(file)
     }
+}
 
-    /// Images with staged changes, in the order they were first changed.
-    pub fn changed_images(&self) -> &[u32] {
+impl Engine for LibWim {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn kind(&self) -> Backend {
+        Backend::Wimlib {
+            reason: self.reason.clone(),
+        }
+    }
+
+    fn info(&self) -> WimInfo {
+        self.info.clone()
+    }
+
+    fn images(&self) -> Vec<ImageInfo> {
+        (1..=self.info.image_count)
+            .map(|index| {
+                let image = index as i32;
+                // SAFETY: self.raw is live and image is a valid 1-based index; wimlib returns
+                // a string owned by the WIMStruct (or NULL), copied at once.
+                let name =
+                    unsafe { opt_string(sys::wimlib_get_image_name(self.raw.as_ptr(), image)) }
+                        .filter(|s| !s.is_empty());
+                // SAFETY: as above.
+                let description = unsafe {
+                    opt_string(sys::wimlib_get_image_description(self.raw.as_ptr(), image))
+                };
+                ImageInfo {
+                    index,
+                    name,
+                    description,
+                    arch: self.image_property(index, "WINDOWS/ARCH"),
+                    edition: self.image_property(index, "WINDOWS/EDITIONID"),
+                    flags: self.image_property(index, "FLAGS"),
+                }
+            })
+            .collect()
+    }
+
+    fn image_property(&self, index: u32, name: &str) -> Option<String> {
+        if index == 0 || index > self.info.image_count {
+            return None;
+        }
+        let name = TString::from_str(name).ok()?;
+        // SAFETY: self.raw is live, index is a valid image, name is NUL-terminated; the
+        // returned string (or NULL) is owned by the WIMStruct and copied at once.
+        unsafe {
+            opt_string(sys::wimlib_get_image_property(
+                self.raw.as_ptr(),
+                index as i32,
+                name.as_ptr(),
+            ))
+        }
+    }
+
+    /// `path` is matched case-insensitively and may use `/` or `\`.
+    fn file_metadata(&self, index: u32, path: &str) -> Result<FileMetadata> {
+        self.check_image(index)?;
+        self.check_not_split()?;
+        let tpath = image_path(path)?;
+        unsafe extern "C" fn cb(entry: *const sys::wimlib_dir_entry, ctx: *mut c_void) -> i32 {
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: wimlib passes a valid dir entry for the duration of the callback,
+                // and ctx is our *mut Option<FileMetadata>.
+                unsafe { *ctx.cast::<Option<FileMetadata>>() = Some(from_dir_entry(entry)) };
+            }));
+            i32::from(r.is_err())
+        }
+        let mut found: Option<FileMetadata> = None;
+        // SAFETY: self.raw is live, tpath is NUL-terminated, flags 0 visits only the path
+        // itself; the callback writes only through ctx (which outlives the call) and never
+        // unwinds across FFI.
+        let ret = unsafe {
+            sys::wimlib_iterate_dir_tree(
+                self.raw.as_ptr(),
+                index as i32,
+                tpath.as_ptr(),
+                0,
+                Some(cb),
+                (&mut found as *mut Option<FileMetadata>).cast(),
+            )
+        };
+        if ret == sys::wimlib_error_code_WIMLIB_ERR_PATH_DOES_NOT_EXIST as i32 {
+            return Err(self.not_found(index, path));
+        }
+        if ret != 0 {
+            return Err(from_code(ret, &self.path, None));
+        }
+        found.ok_or_else(|| self.not_found(index, path))
+    }
+
+    fn file_sha1(&self, index: u32, path: &str) -> Result<[u8; 20]> {
+        self.file_metadata(index, path).map(|m| m.sha1)
+    }
+
+    fn read_file_shared(&self, index: u32, path: &str) -> Result<Arc<Vec<u8>>> {
+        self.read_file(index, path).map(Arc::new)
+    }
+
+    fn replace_files(&mut self, items: Vec<(u32, String, Arc<Vec<u8>>)>) -> Result<()> {
+        for (index, path, contents) in items {
+            self.replace_file(index, &path, &contents)?;
+        }
+        Ok(())
+    }
+
+    fn changed_images(&self) -> &[u32] {
         &self.changed_images
     }
 
-    /// Checks every resource of the WIM against its SHA-1 (and the integrity table if any),
-    /// like `wimlib-imagex verify`.
-    pub fn verify(&self) -> Result<()> {
-        self.check_not_split()?;
-        // SAFETY: self.raw is live; flags 0 is the documented default.
-        let ret = unsafe { sys::wimlib_verify_wim(self.raw.as_ptr(), 0) };
-        if ret != 0 {
-            let os = last_os_error();
-            return Err(from_code(ret, &self.path, os));
-        }
-        Ok(())
+    fn read_times(&self) -> ReadTimes {
+        ReadTimes::default()
+    }
+
+    fn commit(
+        self: Box<Self>,
+        opts: &CommitOptions,
+        progress: Option<&mut dyn FnMut(Progress)>,
+    ) -> Result<CommitStats> {
+        write::commit(*self, opts, progress)
     }
 }

@@ -1,34 +1,24 @@
-//! Shared helpers for the wim integration tests: build test WIMs with wimlib-imagex (the
-//! independent oracle, Debian package `wimtools`), hash files, compare trees.
+//! WIM-specific helpers for the wim integration tests: build test WIMs with wimlib-imagex (the
+//! independent oracle, Debian package `wimtools`), hash files, compare trees. What every
+//! crate's tests share (test data, tools) comes from `testsupport`.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use sha1::{Digest, Sha1};
 
-/// The repository's testdata directory.
-pub fn testdata() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
-}
+pub use testsupport::testdata;
 
 /// The real hive written by Windows' offreg.dll.
 pub fn test_hive() -> Vec<u8> {
     std::fs::read(testdata().join("hives/offreg-testhive")).expect("read testdata hive")
 }
 
-/// Runs a tool and returns stdout; panics with the Debian package name if it is missing.
+/// Runs a tool and returns stdout; fails naming the Debian package if the tool is missing.
 pub fn run(tool: &str, package: &str, args: &[&str]) -> String {
-    let out = Command::new(tool).args(args).output().unwrap_or_else(|e| {
-        panic!("cannot run {tool} ({e}): install the Debian package {package}")
-    });
-    assert!(
-        out.status.success(),
-        "{tool} {args:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    testsupport::need(tool, package);
+    String::from_utf8_lossy(&testsupport::run(Command::new(tool).args(args))).into_owned()
 }
 
 /// Runs wimlib-imagex.
@@ -121,13 +111,11 @@ pub fn build_ntfs_wim(dir: &Path, wim: &Path) {
         let f = std::fs::File::create(&img).unwrap();
         f.set_len(24 << 20).unwrap();
         drop(f);
-        let out = Command::new("mkntfs")
-            .args(["-F", "-f", "-q", img.to_str().unwrap()])
-            .output()
-            .unwrap_or_else(|e| {
-                panic!("cannot run mkntfs ({e}): install the Debian package ntfs-3g")
-            });
-        assert!(out.status.success(), "mkntfs failed");
+        run(
+            "mkntfs",
+            "ntfs-3g",
+            &["-F", "-f", "-q", img.to_str().unwrap()],
+        );
         imagex(&[
             "apply",
             unix_wim.to_str().unwrap(),
