@@ -64,27 +64,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_our_names_of_gone_processes_are_swept() {
+    fn replace_file_keeps_permissions_and_leaves_no_temp_file() {
         let dir = tempfile::tempdir().unwrap();
-        let keep_running = format!("{TEMP_PREFIX}{}.abc123.tmp", std::process::id());
-        // pid 0x7FFFFFF0 is above every Linux pid_max: never a running process.
-        let stale = format!("{TEMP_PREFIX}{}.abc123.tmp", 0x7FFF_FFF0u32);
-        let not_ours = [
-            format!("{TEMP_PREFIX}{}.abc123.bak", 0x7FFF_FFF0u32),
-            format!("{TEMP_PREFIX}x.abc.tmp"),
-            ".inject-root-123.tmp".to_string(),
-            "SOFTWARE".to_string(),
-        ];
-        for name in not_ours.iter().chain([&keep_running, &stale]) {
-            fs::write(dir.path().join(name), b"x").unwrap();
-        }
-        sweep_stale(dir.path());
-        let gone = !dir.path().join(&stale).exists();
-        assert_eq!(gone, !platform::process_may_be_running(0x7FFF_FFF0));
-        assert!(dir.path().join(&keep_running).exists());
-        for name in &not_ours {
-            assert!(dir.path().join(name).exists(), "{name} removed");
-        }
+        let path = dir.path().join("SOFTWARE");
+        fs::write(&path, b"old").unwrap();
+        let mut perms = fs::metadata(&path).unwrap().permissions();
+        perms.set_readonly(true);
+        fs::set_permissions(&path, perms).unwrap();
+        replace_file(&path, b"new contents").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new contents");
+        assert!(fs::metadata(&path).unwrap().permissions().readonly());
+        let left: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["SOFTWARE"]);
     }
 
     #[test]

@@ -46,6 +46,7 @@ pub enum LogState {
 
 /// Errors found while reading a primary base block or a transaction log.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LogError {
     /// The log is malformed at `offset`.
     #[error("malformed transaction log at offset {offset:#x}: {what}")]

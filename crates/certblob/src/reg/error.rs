@@ -6,6 +6,7 @@ use std::path::PathBuf;
 /// `file` field: a path or the `source` label given to [`super::parse_reg`]) and, for text
 /// problems, the 1-based line (and column, in characters, where it helps).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RegError {
     /// The file could not be read.
     #[error("{path}: cannot read .reg file: {error}")]
