@@ -90,3 +90,53 @@ fn input_errors_come_back_typed_before_any_target_is_touched() {
         .unwrap_err();
     assert!(err.is_usage());
 }
+
+/// A target's failure keeps its kind: a caller (or a JSON pipeline) can tell a read-only file, a
+/// missing image, a locked WIM and a file changed meanwhile apart without parsing messages.
+#[test]
+fn target_failures_carry_their_kind() {
+    use inject::ErrorKind;
+    let dir = tempfile::tempdir().unwrap();
+    let cert = testdata().join("certs/DigiCert_Global_Root_CA.crt");
+    // a read-only hive
+    let hive = dir.path().join("SOFTWARE");
+    std::fs::copy(testdata().join("hives/offreg-testhive"), &hive).unwrap();
+    let mut perms = std::fs::metadata(&hive).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&hive, perms).unwrap();
+    let report = Job::new(Operation::Add)
+        .target(Target::Hive(hive.clone()))
+        .certificate_file(&cert)
+        .run(&|_| {})
+        .unwrap();
+    assert_eq!(report.targets[0].error_kind, Some(ErrorKind::ReadOnly));
+    // an image index the WIM does not have, and a file that is no WIM
+    let wim = dir.path().join("boot.wim");
+    std::fs::copy(testdata().join("sample/boot.wim"), &wim).unwrap();
+    let report = Job::new(Operation::List)
+        .target(Target::Wim(wim.clone()))
+        .image_index(9)
+        .run(&|_| {})
+        .unwrap();
+    assert_eq!(report.targets[0].error_kind, Some(ErrorKind::NoSuchImage));
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["targets"][0]["error_kind"], "no_such_image");
+    let not_wim = dir.path().join("not.wim");
+    std::fs::write(&not_wim, vec![0x5a; 4096]).unwrap();
+    let report = Job::new(Operation::List)
+        .target(Target::Wim(not_wim))
+        .run(&|_| {})
+        .unwrap();
+    assert_eq!(report.targets[0].error_kind, Some(ErrorKind::DamagedWim));
+    // the source of a WIM error is wim's own, typed
+    let report = Job::new(Operation::List)
+        .target(Target::Wim(wim))
+        .image_index(9)
+        .run(&|_| {})
+        .unwrap();
+    assert!(report.targets[0]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("image index 9"));
+}
