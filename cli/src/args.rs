@@ -35,7 +35,7 @@ Exit codes:
   4  input rejected before any target was touched (unreadable or refused certificate,
      bad .reg file, --expect-thumbprint mismatch, --expect-trust not met)";
 
-/// Make offline Windows boot images (boot.wim) trust a root certificate, on any OS.
+/// Make offline Windows boot images (boot.wim) trust a root certificate, on Windows or Linux.
 ///
 /// Without a subcommand, inject-root adds the certificates (same as `inject-root add`).
 #[derive(Debug, Parser)]

@@ -62,6 +62,8 @@ pub fn run(dir: Option<PathBuf>) -> u8 {
             ..CertArgs::default()
         },
         run: run(),
+        // Derived defaults are empty; the command line's default is AuthRoot.
+        root_store: "AuthRoot".to_string(),
         ..AddArgs::default()
     });
     if code != EXIT_OK {

@@ -14,10 +14,32 @@ mod targets;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 
 use args::{AddArgs, CheckArgs, Cli, Command, LocationArg, RunArgs, StoreArgs, TrustArgs};
 use inject::{Job, Location, Operation, Report, Store, Target};
+
+/// What `--version` (and `-V`) print after the name: this version, the target it was built
+/// for and the wimlib linked in, e.g. `0.1.0 (x86_64-pc-windows-gnu, wimlib 1.14.4)`.
+fn version_line() -> String {
+    format!(
+        "{} ({}, wimlib {})",
+        env!("CARGO_PKG_VERSION"),
+        env!("INJECT_ROOT_TARGET"),
+        inject::wimlib_version()
+    )
+}
+
+/// The command line, parsed (clap exits on `--help`, `--version` and usage errors).
+fn parse() -> Cli {
+    // Once per process: clap wants the version text for as long as the command lives.
+    let version: &'static str = Box::leak(version_line().into_boxed_str());
+    let matches = Cli::command()
+        .version(version)
+        .long_version(version)
+        .get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
 
 /// Exit code: done.
 pub const EXIT_OK: u8 = 0;
@@ -32,7 +54,7 @@ pub const EXIT_VERIFY_MISMATCH: u8 = 3;
 pub const EXIT_INPUT: u8 = 4;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     ExitCode::from(run(cli))
 }
 

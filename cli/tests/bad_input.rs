@@ -19,8 +19,19 @@ struct Case {
     says: &'static str,
 }
 
+/// `p` as an argument and as the binary under test names it in its messages.
 fn s(p: &Path) -> String {
-    p.display().to_string()
+    shown_path(p)
+}
+
+/// What the OS says of a missing file: its own text on Linux; under Wine the Win32 code
+/// (ERROR_FILE_NOT_FOUND, whose text Wine and each Windows language word differently).
+fn not_found() -> &'static str {
+    if under_wine() {
+        "(os error 2)"
+    } else {
+        "No such file"
+    }
 }
 
 /// A hive whose base block says "dirty": sequence numbers differ, checksum recomputed.
@@ -164,7 +175,7 @@ fn each_error_is_one_line_naming_the_file_with_its_exit_code_and_targets_untouch
             args: with(h(), &["--cert", &s(&d.join("nope.crt"))]),
             code: 4,
             names: s(&d.join("nope.crt")),
-            says: "No such file",
+            says: not_found(),
         },
         Case {
             name: "garbage cert",
@@ -266,7 +277,7 @@ fn each_error_is_one_line_naming_the_file_with_its_exit_code_and_targets_untouch
             ],
             code: 1,
             names: s(&d.join("nohive")),
-            says: "No such file",
+            says: not_found(),
         },
         Case {
             name: "mount without hive",

@@ -41,6 +41,24 @@ pub fn bin_path() -> PathBuf {
         .unwrap_or_else(|| assert_cmd::cargo::cargo_bin("inject-root"))
 }
 
+/// True when the binary under test is the Windows .exe run under Wine
+/// (`INJECT_ROOT_BIN_WINE` set, as scripts/windows.sh test does).
+pub fn under_wine() -> bool {
+    std::env::var_os("INJECT_ROOT_BIN_WINE").is_some_and(|v| !v.is_empty())
+}
+
+/// `path` as the binary under test prints it (and as tests hand it over): as is for the Linux
+/// binary; under Wine an absolute path is on drive `Z:` (Wine's view of `/`) with backslashes,
+/// `/tmp/x/boot.wim` -> `Z:\tmp\x\boot.wim`, as the Wine wrapper of scripts/windows.sh passes it.
+pub fn shown_path(path: &Path) -> String {
+    let plain = path.display().to_string();
+    if under_wine() && plain.starts_with('/') {
+        format!("Z:{}", plain.replace('/', "\\"))
+    } else {
+        plain
+    }
+}
+
 /// The binary under test, as an assert_cmd command.
 pub fn bin() -> BinCommand {
     BinCommand::new(bin_path())

@@ -137,7 +137,7 @@ fn no_replay_refuses_and_list_shows_the_replayed_state_without_writing() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("--no-replay") && stderr.contains(&*hive.to_string_lossy()),
+        stderr.contains("--no-replay") && stderr.contains(&shown_path(&hive)),
         "{stderr}"
     );
     let out = bin()

@@ -204,10 +204,7 @@ fn every_real_hive_is_edited_or_refused_by_kind() {
             assert_eq!(out.status.code(), Some(1), "{name}: not refused\n{stderr}");
             let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
             assert_eq!(lines.len(), 1, "{name}: {stderr}");
-            assert!(
-                lines[0].contains(&*copy.to_string_lossy()),
-                "{name}: {stderr}"
-            );
+            assert!(lines[0].contains(&shown_path(&copy)), "{name}: {stderr}");
             assert_eq!(fs::read(&copy).unwrap(), before, "{name}: changed");
             for (log, was) in logs.iter().zip(&logs_before) {
                 assert_eq!(&fs::read(log).unwrap(), was, "{name}: log changed");

@@ -161,7 +161,7 @@ fn a_damaged_sst_is_refused_with_the_offset_and_nothing_is_touched() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(4), "cut at {cut}: {stderr}");
         assert!(
-            stderr.contains(&*sst.to_string_lossy()) && stderr.contains("byte"),
+            stderr.contains(&shown_path(&sst)) && stderr.contains("byte"),
             "{stderr}"
         );
         assert_eq!(stderr.lines().count(), 1, "{stderr}");

@@ -407,8 +407,15 @@ impl Hive {
         }
         tmp.as_file().sync_all().map_err(io)?;
         before_rename(self)?;
-        tmp.persist(path).map_err(|e| io(e.error))?;
-        platform::sync_dir(&dir).map_err(io)?;
+        let (file, tmp_path) = tmp.keep().map_err(|e| io(e.error))?;
+        // A paged image keeps `path` open: closed for the rename where the OS cannot replace
+        // an open file, and opened again after (a failure to reopen fails a later read, not
+        // this write).
+        let bytes = &mut self.bytes;
+        let replaced =
+            platform::replace_durably_closing(file, &tmp_path, path, || bytes.close_file());
+        let _ = self.bytes.reopen_file();
+        replaced.map_err(io)?;
         if same_file.is_some() {
             // `path` now holds exactly the image: later writes patch from it.
             self.dirty.clear();

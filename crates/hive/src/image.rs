@@ -65,7 +65,8 @@ impl Default for Image {
 /// A paged image (see the module documentation).
 #[derive(Debug)]
 pub(crate) struct Paged {
-    file: File,
+    /// The hive file (`None` while closed for a rename over it, see [`Image::close_file`]).
+    file: Option<File>,
     path: PathBuf,
     /// The base block as read at open (to recognise a file changed since).
     head_as_read: Vec<u8>,
@@ -227,7 +228,7 @@ impl Image {
         read_exact_at(&file, &mut tail, tail_start as u64)?;
         let loaded = (0..dir.starts.len()).map(|_| OnceLock::new()).collect();
         Ok(Some(Image::Paged(Box::new(Paged {
-            file,
+            file: Some(file),
             path: path.to_path_buf(),
             base: head.clone(),
             head_as_read: head,
@@ -382,6 +383,39 @@ impl Image {
     }
 }
 
+impl Image {
+    /// Closes a paged image's file, so that a rename may replace it where the OS refuses to
+    /// replace an open file (`platform::REPLACES_OPEN_FILES`); no read from the file until
+    /// [`Image::reopen_file`]. Nothing to do for an image in memory.
+    pub fn close_file(&mut self) {
+        if let Image::Paged(p) = self {
+            p.file = None;
+        }
+    }
+
+    /// Opens a paged image's file again after [`Image::close_file`] (nothing to do if it is
+    /// open). The file then holds either the image as read (the rename failed) or exactly this
+    /// image (it was written there): either way the hbins not read yet are the ones on disk,
+    /// and a base block equal to this image's becomes the one expected. Anything else is a
+    /// file changed by another writer, which later reads refuse.
+    pub fn reopen_file(&mut self) -> io::Result<()> {
+        let Image::Paged(p) = self else {
+            return Ok(());
+        };
+        if p.file.is_some() {
+            return Ok(());
+        }
+        let file = File::open(&p.path)?;
+        let mut head = vec![0; p.head_as_read.len()];
+        read_exact_at(&file, &mut head, 0)?;
+        if head != p.head_as_read && p.base.get(..head.len()) == Some(head.as_slice()) {
+            p.head_as_read = head;
+        }
+        p.file = Some(file);
+        Ok(())
+    }
+}
+
 impl Paged {
     /// Index of the original hbin holding file offset `pos` (inside the original hbins).
     fn bin_index(&self, pos: usize) -> usize {
@@ -484,10 +518,14 @@ impl Paged {
     /// (a writer changes it before it changes anything else).
     fn read_bin(&self, i: usize) -> io::Result<Box<[u8]>> {
         let range = self.bin_range(i);
+        let file = self
+            .file
+            .as_ref()
+            .ok_or_else(|| io::Error::other("the hive file is closed"))?;
         let mut bin = vec![0; range.len()].into_boxed_slice();
-        read_exact_at(&self.file, &mut bin, range.start as u64)?;
+        read_exact_at(file, &mut bin, range.start as u64)?;
         let mut head = vec![0; self.head_as_read.len()];
-        read_exact_at(&self.file, &mut head, 0)?;
+        read_exact_at(file, &mut head, 0)?;
         if head != self.head_as_read {
             return Err(io::Error::other(
                 "the file changed while it was open (its base block is no longer the one read)",

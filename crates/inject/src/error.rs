@@ -12,7 +12,7 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum Error {
     /// A file could not be read, written or listed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {}", path.display(), io_text(source))]
     Io {
         /// The file.
         path: PathBuf,
@@ -228,5 +228,18 @@ fn prefixed(path: &std::path::Path, detail: &str) -> String {
         detail.to_string()
     } else {
         format!("{name}: {detail}")
+    }
+}
+
+/// What an I/O error says to the user: the OS's text, led by what it means when another program
+/// holds the file open without sharing it (Windows' sharing and lock violations), which the OS
+/// text alone does not tell an admin.
+fn io_text(e: &std::io::Error) -> String {
+    match platform::IoClass::of(e) {
+        platform::IoClass::InUse => format!(
+            "in use by another program that holds it open without sharing (a WIM that DISM \
+             still has mounted, a hive loaded in regedit): close or unmount it and run again ({e})"
+        ),
+        _ => e.to_string(),
     }
 }

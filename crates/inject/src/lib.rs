@@ -56,3 +56,4 @@ pub use report::{
 };
 pub use target::Target;
 pub use time::parse_rfc3339;
+pub use wim::wimlib_version;

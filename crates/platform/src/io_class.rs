@@ -10,7 +10,7 @@ use crate::sys;
 #[non_exhaustive]
 pub enum IoClass {
     /// No space left on the device, or the quota is used up (ENOSPC, EDQUOT;
-    /// ERROR_DISK_FULL, ERROR_HANDLE_DISK_FULL).
+    /// ERROR_DISK_FULL, ERROR_HANDLE_DISK_FULL, ERROR_DISK_QUOTA_EXCEEDED).
     DiskFull,
     /// Not writable: permissions, a read-only file system or medium (EACCES, EPERM, EROFS;
     /// ERROR_ACCESS_DENIED, ERROR_WRITE_PROTECT).

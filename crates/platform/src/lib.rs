@@ -4,8 +4,10 @@
 //! editing code in `hive` and `wim` calls only what is exported here and has no `cfg` of its own.
 //!
 //! - positioned I/O ([`read_exact_at`], [`write_all_at`]): safe from several threads at once;
-//! - durable replacement ([`sync_dir`], [`replace_durably`]): Unix syncs the directory after a
-//!   rename; Windows has no directory sync (NTFS journals the rename itself);
+//! - durable replacement ([`sync_dir`], [`replace_durably`], [`replace_durably_closing`]): Unix
+//!   syncs the directory after a rename; Windows has no directory sync (NTFS journals the
+//!   rename itself) and refuses to replace a file that is still open
+//!   ([`REPLACES_OPEN_FILES`]), so every handle to it is closed first;
 //! - stale temporary files ([`temp`]): names carry the process id, and a file is removed only
 //!   when its process is known to be gone ([`process_may_be_running`]);
 //! - error classes ([`IoClass`]): disk full, read-only, in use, from errno or Win32 codes;
@@ -27,6 +29,12 @@ use std::path::{Path, PathBuf};
 pub use io_class::IoClass;
 pub use sys::FileIdentity;
 
+/// Whether a rename may replace a file that this process still has open: true on Unix (the
+/// old file lives on until its last handle closes), false on Windows (the rename fails with
+/// "access denied"). Code that keeps a file open across its own replacement closes it first
+/// where this is false, and opens it again after (see [`replace_durably_closing`]).
+pub const REPLACES_OPEN_FILES: bool = sys::REPLACES_OPEN_FILES;
+
 /// Reads exactly `buf.len()` bytes at `pos` of `file` without moving a shared file offset
 /// (positioned: safe from several threads).
 pub fn read_exact_at(file: &File, buf: &mut [u8], pos: u64) -> io::Result<()> {
@@ -45,8 +53,9 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     sys::sync_dir(dir)
 }
 
-/// True unless the process `pid` is known to be gone (Linux: `/proc`; other Unix: `kill(pid,
-/// 0)`; Windows: not known here, so true: a temporary file is then never taken for stale).
+/// True unless the process `pid` is known to be gone (Linux: `/proc`; Windows: the system's
+/// process list, read through `sysinfo`, which must list this process too to be believed).
+/// When nothing is known for sure, true: a temporary file is then never taken for stale.
 pub fn process_may_be_running(pid: u32) -> bool {
     pid == std::process::id() || sys::process_may_be_running(pid)
 }
@@ -65,8 +74,37 @@ pub fn dir_of(path: &Path) -> &Path {
 pub fn replace_durably(file: File, tmp: &Path, target: &Path) -> io::Result<()> {
     let synced = file.sync_all();
     drop(file);
-    let renamed = synced.and_then(|()| fs::rename(tmp, target));
-    if let Err(e) = renamed {
+    rename_durably(synced, tmp, target)
+}
+
+/// [`replace_durably`] for a `target` that this process still holds open: `close` closes
+/// every handle to it (a lock included). Where the OS refuses to replace an open file
+/// ([`REPLACES_OPEN_FILES`] false: Windows) `close` runs after `tmp` is flushed and closed and
+/// before the rename; elsewhere it runs after the rename, so that a lock on `target` is held
+/// until the new file is in place. `close` runs exactly once, whatever happens.
+pub fn replace_durably_closing(
+    file: File,
+    tmp: &Path,
+    target: &Path,
+    close: impl FnOnce(),
+) -> io::Result<()> {
+    let synced = file.sync_all();
+    drop(file);
+    if REPLACES_OPEN_FILES {
+        let result = rename_durably(synced, tmp, target);
+        close();
+        result
+    } else {
+        close();
+        rename_durably(synced, tmp, target)
+    }
+}
+
+/// After the flush of `tmp` (`synced`): renames it over `target` (std's rename: on Windows
+/// `MoveFileExW` with `MOVEFILE_REPLACE_EXISTING`), then syncs the directory. On an error
+/// `tmp` is removed and `target` is as it was.
+fn rename_durably(synced: io::Result<()>, tmp: &Path, target: &Path) -> io::Result<()> {
+    if let Err(e) = synced.and_then(|()| fs::rename(tmp, target)) {
         let _ = fs::remove_file(tmp);
         return Err(e);
     }
@@ -147,6 +185,27 @@ mod tests {
         assert!(replace_durably(file, &tmp, &blocked).is_err());
         assert!(!tmp.exists());
         assert!(blocked.join("x").exists());
+    }
+
+    #[test]
+    fn replace_durably_closing_closes_once_on_the_platforms_side_of_the_rename() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target");
+        fs::write(&target, b"old").unwrap();
+        let tmp = dir.path().join("tmp");
+        let file = File::create(&tmp).unwrap();
+        write_all_at(&file, b"new", 0).unwrap();
+        let mut seen = Vec::new();
+        replace_durably_closing(file, &tmp, &target, || {
+            seen.push(fs::read(&target).unwrap())
+        })
+        .unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"new");
+        assert!(!tmp.exists());
+        // Unix closes after the rename (a lock is held until the new file is in place);
+        // Windows before it (it cannot replace an open file).
+        let at_close: &[u8] = if REPLACES_OPEN_FILES { b"new" } else { b"old" };
+        assert_eq!(seen, [at_close]);
     }
 
     #[test]

@@ -21,3 +21,28 @@ pub(crate) fn ensure() {
         }
     });
 }
+
+/// The version of the wimlib linked in, as it reports itself (e.g. `1.14.4`).
+pub fn wimlib_version() -> String {
+    // SAFETY: wimlib_get_version takes nothing, touches no global state (no initialisation
+    // needed) and returns a plain number: major << 20 | minor << 10 | patch.
+    let v = unsafe { sys::wimlib_get_version() };
+    format!("{}.{}.{}", v >> 20, (v >> 10) & 0x3ff, v & 0x3ff)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wimlib_version_is_the_bundled_one() {
+        let v = super::wimlib_version();
+        assert_eq!(
+            v,
+            format!(
+                "{}.{}.{}",
+                wimlib_sys::WIMLIB_MAJOR_VERSION,
+                wimlib_sys::WIMLIB_MINOR_VERSION,
+                wimlib_sys::WIMLIB_PATCH_VERSION
+            )
+        );
+    }
+}

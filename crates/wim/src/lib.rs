@@ -38,6 +38,7 @@ pub use backend::Backend;
 pub use commit_types::{CommitOptions, CommitStats, CommitTimes, Progress, ReadTimes};
 pub use error::{Error, Result};
 pub use info::{Compression, ImageInfo, WimInfo};
+pub use init::wimlib_version;
 pub use metadata::{FileMetadata, StreamInfo};
 pub use wim::Wim;
 

@@ -8,6 +8,9 @@ use std::path::Path;
 
 use crate::IoClass;
 
+/// POSIX `rename` replaces a file that is open (the old one lives on until closed).
+pub(crate) const REPLACES_OPEN_FILES: bool = true;
+
 pub(crate) fn read_exact_at(file: &File, buf: &mut [u8], pos: u64) -> io::Result<()> {
     file.read_exact_at(buf, pos)
 }

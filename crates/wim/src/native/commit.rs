@@ -43,7 +43,7 @@ pub(super) fn commit(
         return Ok(stats);
     }
     let threads = Threads::new(opts.threads, &w.path)?;
-    let _lock = lock::exclusive(&w.file, &w.path)?;
+    let lock = lock::exclusive(&w.file, &w.path)?;
     rebuild::sweep_stale(&w.path);
     let now_header = read_header(&w.path, &w.file)?;
     let now_len = file_len(&w.path, &w.file)?;
@@ -59,7 +59,13 @@ pub(super) fn commit(
     stats.times.compress = plan.pieces.iter().map(|p| p.compress).sum();
     let result = if opts.rebuild {
         stats.rebuilt = true;
-        rebuild::rebuild(&w, &plan, progress, &mut stats, &threads)
+        rebuild::rebuild(&w, &plan, progress, &mut stats, &threads).and_then(|(file, tmp)| {
+            // Every handle to the WIM (ours and the lock's) is closed for the rename: before it
+            // where the OS cannot replace an open file, after it elsewhere.
+            let path = w.path.clone();
+            platform::replace_durably_closing(file, &tmp, &path, move || drop((lock, w)))
+                .map_err(|e| Error::from_io(&path, e))
+        })
     } else {
         append::append(&w, &plan, progress, &mut stats, &threads)
     };

@@ -1,6 +1,6 @@
 //! The commit with `rebuild`: a compacted copy of the WIM (only the blobs still referenced,
-//! the new resources, fresh tables) is written to a temporary file beside it, synced, and
-//! renamed over it. The temporary file is `.<wim name>.inject-tmp-<pid>.<random>`, so that a
+//! the new resources, fresh tables) is written to a temporary file beside it and synced; the
+//! commit then closes the WIM where the OS needs that and renames the copy over it. The temporary file is `.<wim name>.inject-tmp-<pid>.<random>`, so that a
 //! later commit can remove the ones a killed process left ([`sweep_stale`]).
 
 use std::path::Path;
@@ -36,7 +36,7 @@ pub(super) fn rebuild(
     progress: Option<&mut dyn FnMut(Progress)>,
     stats: &mut CommitStats,
     threads: &Threads,
-) -> Result<()> {
+) -> Result<(std::fs::File, std::path::PathBuf)> {
     let dir = platform::dir_of(&w.path);
     // Dropped (and so removed) on any error before the rename.
     let tmp = temp_names(&w.path)
@@ -95,10 +95,9 @@ pub(super) fn rebuild(
         .sync_all()
         .map_err(|e| Error::from_io(tmp.path(), e))?;
     stats.times.fsync = t0.elapsed();
-    let (file, tmp_path) = tmp.keep().map_err(|e| Error::from_io(dir, e.error))?;
-    // Syncs again (nothing is left to flush), renames, syncs the directory; removes the
-    // temporary file if the rename fails.
-    platform::replace_durably(file, &tmp_path, &w.path).map_err(|e| Error::from_io(&w.path, e))?;
+    let kept = tmp.keep().map_err(|e| Error::from_io(dir, e.error))?;
     stats.new_size = new_size;
-    Ok(())
+    // The caller closes the WIM and renames this over it (`platform::replace_durably_closing`:
+    // syncs again, with nothing left to flush, and removes it if the rename fails).
+    Ok(kept)
 }

@@ -1,7 +1,6 @@
 //! wimlib's error codes as [`Error`]s naming the WIM file and carrying wimlib's own message
 //! (`wimlib_get_error_string`).
 
-use std::ffi::CStr;
 use std::io;
 use std::path::Path;
 
@@ -15,13 +14,10 @@ fn message(code: i32) -> String {
     // SAFETY: wimlib_get_error_string accepts any code and returns a pointer to a static,
     // NUL-terminated string (or NULL for codes it does not know).
     let ptr = unsafe { sys::wimlib_get_error_string(code as sys::wimlib_error_code) };
-    if ptr.is_null() {
-        return format!("unknown wimlib error {code}");
-    }
-    // SAFETY: non-NULL pointers returned above point to static NUL-terminated strings.
-    unsafe { CStr::from_ptr(ptr) }
-        .to_string_lossy()
-        .into_owned()
+    // SAFETY: the pointer returned above is NULL or points to a static NUL-terminated string
+    // of wimlib's character type.
+    unsafe { super::strings::opt_string(ptr) }
+        .unwrap_or_else(|| format!("unknown wimlib error {code}"))
 }
 
 /// The error of the last failed OS call, when it is meaningful (non-zero): wimlib reports an

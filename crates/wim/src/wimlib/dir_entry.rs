@@ -3,11 +3,11 @@
 
 use wimlib_sys as sys;
 
-use super::strings::opt_string;
+use super::strings::{opt_string, Timespec};
 use crate::metadata::{FileMetadata, StreamInfo};
 
 /// A wimlib timespec (Unix epoch) as a FILETIME, saturating at 0 and `u64::MAX`.
-fn filetime(ts: &sys::timespec) -> u64 {
+fn filetime(ts: &Timespec) -> u64 {
     // tv_nsec is in 0..1_000_000_000 for every time wimlib hands out; clamp anything else.
     let nanos = u32::try_from(ts.tv_nsec).unwrap_or(0).min(999_999_999);
     // time_t is 64 bits wide on every target wimlib-sys builds for, but not the same type.
@@ -91,13 +91,13 @@ mod tests {
     #[test]
     fn timespecs_become_filetimes() {
         // 2009-07-14 04:53:40.1234567 UTC in FILETIME ticks.
-        let ts = sys::timespec {
+        let ts = Timespec {
             tv_sec: 1_247_549_620,
             tv_nsec: 123_456_700,
         };
         assert_eq!(filetime(&ts), 128_920_232_201_234_567);
         // The Unix epoch is 116444736000000000 ticks after 1601 (documented constant).
-        let epoch = sys::timespec {
+        let epoch = Timespec {
             tv_sec: 0,
             tv_nsec: 0,
         };

@@ -332,7 +332,9 @@ impl LibWim {
             fs_source_path: source.as_ptr().cast_mut(),
             wim_target_path: target.as_ptr().cast_mut(),
             config_file: std::ptr::null_mut(),
-            add_flags: 0,
+            // The staging file's own security descriptor is not the image's business (only
+            // wimlib's Windows capture reads one; elsewhere the flag changes nothing).
+            add_flags: sys::WIMLIB_ADD_FLAG_NO_ACLS as i32,
         };
         // SAFETY: self.raw is live and index valid; cmd points to one valid ADD command whose
         // strings outlive the call (wimlib copies them; it only reads, never writes, them).
@@ -379,6 +381,8 @@ impl LibWim {
             .open(&file)
             .map_err(io)?;
         f.set_times(times).map_err(io)?;
+        drop(f);
+        strings::plain_attributes(&file).map_err(io)?;
         Ok(file)
     }
 }

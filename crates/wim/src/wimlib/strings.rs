@@ -1,5 +1,7 @@
 //! wimlib's strings (`wimlib_tchar`): the platform's narrow strings on Unix (bytes, UTF-8 by
-//! convention), UTF-16 on Windows. The only OS-specific code of the wimlib backend.
+//! convention), UTF-16 on Windows. The only OS-specific code of the wimlib backend, together
+//! with wimlib's time stamp type ([`Timespec`]) and [`plain_attributes`], which readies a
+//! staged file for wimlib's Windows capture.
 
 use std::path::Path;
 
@@ -41,12 +43,30 @@ pub(crate) unsafe fn opt_string(ptr: *const sys::wimlib_tchar) -> Option<String>
     Some(unsafe { imp::to_string(ptr) })
 }
 
+/// wimlib's time stamp (Unix epoch): `struct timespec` on Unix, its own `struct
+/// wimlib_timespec` (64-bit seconds, 32-bit nanoseconds) on Windows.
+pub(crate) type Timespec = imp::Timespec;
+
+/// Gives a file staged for capture plain attributes (`FILE_ATTRIBUTE_NORMAL`), so that wimlib
+/// records the same ones on every OS: its Unix capture records NORMAL itself (nothing to do
+/// there), its Windows capture records the file's own (ARCHIVE at least, as NTFS sets it on a
+/// new file).
+pub(crate) fn plain_attributes(path: &Path) -> std::io::Result<()> {
+    imp::plain_attributes(path)
+}
+
 #[cfg(unix)]
 mod imp {
     use std::ffi::{CStr, CString, OsStr};
     use std::os::unix::ffi::OsStrExt;
 
     use super::{sys, TString};
+
+    pub(crate) type Timespec = sys::timespec;
+
+    pub(super) fn plain_attributes(_path: &std::path::Path) -> std::io::Result<()> {
+        Ok(())
+    }
 
     pub(super) fn from_os(s: &OsStr) -> Option<TString> {
         let c = CString::new(s.as_bytes()).ok()?;
@@ -73,7 +93,23 @@ mod imp {
     use std::ffi::OsStr;
     use std::os::windows::ffi::OsStrExt;
 
+    use windows_sys::Win32::Storage::FileSystem::{SetFileAttributesW, FILE_ATTRIBUTE_NORMAL};
+
     use super::{sys, TString};
+
+    pub(crate) type Timespec = sys::wimlib_timespec;
+
+    pub(super) fn plain_attributes(path: &std::path::Path) -> std::io::Result<()> {
+        let wide = from_os(path.as_os_str()).ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "path holds a NUL")
+        })?;
+        // SAFETY: `wide` is a NUL-terminated UTF-16 string that outlives the call, which only
+        // reads it; the attributes are a plain value.
+        if unsafe { SetFileAttributesW(wide.as_ptr(), FILE_ATTRIBUTE_NORMAL) } == 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
 
     pub(super) fn from_os(s: &OsStr) -> Option<TString> {
         let mut wide: Vec<u16> = s.encode_wide().collect();

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# The native Windows binary, cross-built on Debian/Ubuntu (x86_64-pc-windows-gnu, MinGW-w64).
+#   scripts/windows.sh build  -> target/windows/inject-root.exe (x86_64, static, stripped), its
+#                                import table checked against the DLLs Windows 10/11 ship
+#   scripts/windows.sh test   -> cli/tests (end_to_end, bad_input) against the .exe under Wine
+#
+# Toolchain: rustup has no Windows std here, so this uses Debian's rustc-web/cargo-web (1.96)
+# with rust-web-src and builds std from source (-Zbuild-std; RUSTC_BOOTSTRAP=1 because
+# build-std is unstable). /usr/bin/cargo and /usr/bin/rustc are named explicitly: rustup's
+# proxies come first in PATH. Its own target directory (target/windows) keeps the two
+# toolchains' artifacts apart. wimlib (wimlib-sys `bundled`) is cross-built by MinGW gcc, with
+# the fixes in vendor/wimlib-sys/PATCHES.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+mode=${1:-build}
+triple=x86_64-pc-windows-gnu
+tdir=$root/target/windows
+exe=$tdir/inject-root.exe
+objdump=x86_64-w64-mingw32-objdump
+
+# DLLs the .exe may import: each ships with every Windows 10 and 11 (x64) in System32.
+#   kernel32, ntdll, advapi32 ........ std, wimlib (ntdll, advapi32 privileges)
+#   bcrypt, bcryptprimitives ......... std's random numbers (ProcessPrng; Windows 8.1+/10+)
+#   ws2_32, userenv, shell32, secur32 . std (sockets, home directory), kept for std's sake
+#   user32 ........................... the console crate (indicatif's terminal handling)
+#   ole32, oleaut32, crypt32 ......... COM/crypto, should a dependency need them
+#   msvcrt, ucrtbase, api-ms-win-crt-* C runtime (MinGW links msvcrt.dll by default)
+#   api-ms-win-core-synch-l1-2-0 ..... std's WaitOnAddress (apiset resolved by the loader)
+#   synchronization .................. same functions under the DLL name Windows 8+ ship
+#   psapi, pdh, powrprof ............. sysinfo (process list for the stale temp file check);
+#                                      in System32 since Windows XP/Vista
+#   api-ms-win-core-winrt-error-l1-1-0 the windows crate's error helpers (under sysinfo); an
+#                                      API set of Windows 8+ (the loader resolves it to combase)
+# Anything else (libgcc_s_seh-1, libwinpthread-1, libstdc++-6, zlib1, any vcruntime) fails.
+allowed_dll() {
+  case "${1,,}" in
+    kernel32.dll | ntdll.dll | advapi32.dll | bcrypt.dll | bcryptprimitives.dll) return 0 ;;
+    ws2_32.dll | userenv.dll | shell32.dll | secur32.dll) return 0 ;;
+    user32.dll | ole32.dll | oleaut32.dll | crypt32.dll) return 0 ;;
+    msvcrt.dll | ucrtbase.dll | api-ms-win-crt-*.dll) return 0 ;;
+    api-ms-win-core-synch-l1-2-0.dll | synchronization.dll) return 0 ;;
+    psapi.dll | pdh.dll | powrprof.dll | api-ms-win-core-winrt-error-l1-1-0.dll) return 0 ;;
+  esac
+  return 1
+}
+
+deps() {
+  local pkgs=(rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64
+    libclang-dev make)
+  [ "$mode" = test ] && pkgs+=(wine64 wimtools)
+  local missing=() p
+  for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "scripts/windows.sh: installing ${missing[*]}" >&2
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+# The import table: one DLL name a line.
+imports() { "$objdump" -p "$1" | sed -n 's/^[[:space:]]*DLL Name: //p'; }
+
+check_exe() {
+  local f=$1 bad=0 dll
+  "$objdump" -f "$f" | grep -q 'file format pei-x86-64' || { echo "$f: not an x86-64 PE image" >&2; return 1; }
+  if "$objdump" -h "$f" | grep -q '\.debug_'; then echo "$f: not stripped (debug sections)" >&2; return 1; fi
+  while read -r dll; do
+    allowed_dll "$dll" || { echo "$f: imports $dll, which Windows does not ship" >&2; bad=1; }
+  done < <(imports "$f")
+  return $bad
+}
+
+build() {
+  deps
+  local cargo=/usr/bin/cargo
+  # Static C runtime pieces (libgcc, winpthread) instead of their DLLs; stripped, no debuginfo.
+  RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc \
+    CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
+    CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUSTFLAGS="-C target-feature=+crt-static" \
+    CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_STRIP=symbols \
+    "$cargo" build --quiet --release --locked -p inject-root \
+    -Zbuild-std=std,panic_abort --target "$triple" --target-dir "$tdir"
+  cp "$tdir/$triple/release/inject-root.exe" "$exe"
+  check_exe "$exe"
+  echo "$exe"
+  imports "$exe" | sort -uf | paste -sd' ' | sed 's/^/imports: /'
+}
+
+case "$mode" in
+  build) build ;;
+  check) check_exe "${2:-$exe}" && imports "${2:-$exe}" ;;
+  test)
+    # cli/tests against the .exe under Wine. The tests take the binary from $INJECT_ROOT_BIN;
+    # the wrapper runs the .exe in a Wine prefix of its own (with the bcryptprimitives shim
+    # Wine 8 lacks, test-only) and hands absolute Unix paths over as Windows paths on drive Z:
+    # (`/tmp/x/boot.wim` -> `Z:\tmp\x\boot.wim`, also after `--opt=`); INJECT_ROOT_BIN_WINE
+    # tells the tests to expect paths printed that way (cli/tests/common.rs `shown_path`). The
+    # oracles (wimlib-imagex, hivex, nt-hive, the Linux binary) stay on the Linux side. Extra
+    # arguments go to the test binaries (e.g. a test name filter).
+    shift
+    deps
+    [ -x "$exe" ] || build
+    prefix=$tdir/wine-prefix
+    wine=$("$root/../shared/tools/wine/prefix.sh" "$prefix")
+    wrapper=$tdir/inject-root-wine
+    {
+      echo '#!/usr/bin/env bash'
+      echo '# Runs target/windows/inject-root.exe under Wine (made by scripts/windows.sh test).'
+      printf 'export WINEPREFIX=%q WINEDEBUG=-all\n' "$prefix"
+      printf 'wine=%q exe=%q\n' "$wine" "$exe"
+      cat <<'EOW'
+win() { local p=${1//\//\\}; printf 'Z:%s' "$p"; }
+args=()
+for a in "$@"; do
+  case "$a" in
+    /*) a=$(win "$a") ;;
+    --*=/*) a="${a%%=*}=$(win "${a#*=}")" ;;
+  esac
+  args+=("$a")
+done
+exec "$wine" "$exe" "${args[@]}"
+EOW
+    } >"$wrapper"
+    chmod +x "$wrapper"
+    # Every CLI test file whose oracles stay on Linux; not kill_file (it kills the binary
+    # mid-commit: under Wine that is the wrapper, not the .exe), broken_pipe (Wine's console
+    # pipe) and trust_crypt32 (already runs crypt32 under Wine itself).
+    INJECT_ROOT_BIN=$wrapper INJECT_ROOT_BIN_WINE=1 \
+      cargo test --no-fail-fast -p inject-root --test end_to_end --test bad_input \
+      --test dirty_hives --test real_hives --test sst_input --test ntfs_wim --test trust_check \
+      -- "$@"
+    ;;
+  *)
+    echo "usage: scripts/windows.sh build|check [exe]|test" >&2
+    exit 2
+    ;;
+esac
