@@ -91,6 +91,74 @@ build() {
   imports "$exe" | sort -uf | paste -sd' ' | sed 's/^/imports: /'
 }
 
+# What the cargo tests do not cover: Windows spellings of paths as a user types them
+# (forward slashes, a relative path, a quoted glob), the three DISM-written WIMs of
+# ../shared/testdata/wims, and `list --json` equal in content to the Linux binary's. Every
+# file the .exe writes is judged on Linux (wimlib-imagex verify, the Linux binary's verify).
+paths_dism_json() {
+  local wrapper=$1 w linux cert hive
+  (cd "$root" && cargo build -q -p inject-root)
+  linux=$root/target/debug/inject-root
+  cert=$root/testdata/certs/DigiCert_Global_Root_CA.crt
+  hive=$root/testdata/hives/offreg-testhive
+  w=$(mktemp -d "${TMPDIR:-/tmp}/inject-root-win.XXXXXX")
+  trap 'rm -rf "$w"' RETURN
+  judge() { # file: the .exe wrote it; Linux must agree
+    wimlib-imagex verify "$1" >/dev/null || { echo "windows.sh: wimlib-imagex verify fails on $1" >&2; return 1; }
+    "$linux" verify -q --wim "$1" --cert "$cert" >/dev/null \
+      || { echo "windows.sh: the Linux binary's verify fails on $1" >&2; return 1; }
+  }
+  mkdir -p "$w/glob"
+  for n in slash rel glob/a glob/b json; do cp "$root/testdata/sample/boot.wim" "$w/$n.wim"; done
+  # a sanity check of the judge itself: an untouched WIM must fail it
+  if judge "$w/json.wim" 2>/dev/null; then
+    echo "windows.sh: the Linux verify accepts a WIM the .exe never touched" >&2
+    return 1
+  fi
+  "$wrapper" -q --wim "Z:$w/slash.wim" --cert "$cert"
+  judge "$w/slash.wim"
+  (cd "$w"; "$wrapper" -q --wim rel.wim --cert "$cert")
+  judge "$w/rel.wim"
+  "$wrapper" -q --wim "Z:${w//\//\\}\\glob\\*.wim" --cert "$cert"
+  judge "$w/glob/a.wim"
+  judge "$w/glob/b.wim"
+  local i=0 d
+  for d in "$root"/../shared/testdata/wims/*.wim; do
+    i=$((i + 1))
+    cp "$d" "$w/dism$i.wim" && chmod u+w "$w/dism$i.wim"
+    wimlib-imagex update "$w/dism$i.wim" 1 \
+      --command="add $hive /Windows/System32/config/SOFTWARE" >/dev/null
+    "$wrapper" -q --wim "$w/dism$i.wim" --index 1 --cert "$cert"
+    judge_index "$w/dism$i.wim"
+  done
+  [ "$i" -ge 3 ] || { echo "windows.sh: expected the 3 DISM WIMs of ../shared/testdata/wims" >&2; return 1; }
+  # list --json: the same content as the Linux binary's (paths in Windows spelling, times aside)
+  "$wrapper" -q --wim "$w/json.wim" --cert "$cert"
+  "$wrapper" list --json --wim "$w/json.wim" >"$w/exe.json"
+  "$linux" list --json --wim "$w/json.wim" >"$w/linux.json"
+  python3 - "$w/exe.json" "$w/linux.json" <<'PY'
+import json, sys
+def norm(v):
+    if isinstance(v, dict):
+        return {k: norm(x) for k, x in v.items() if not k.endswith("_ms")}
+    if isinstance(v, list):
+        return [norm(x) for x in v]
+    if isinstance(v, str) and v[:3] in ("Z:\\", "Z:/"):
+        return v[2:].replace("\\", "/")
+    return v
+exe, linux = (norm(json.load(open(p))) for p in sys.argv[1:3])
+if exe != linux:
+    sys.exit("windows.sh: list --json of the .exe differs from the Linux binary's")
+PY
+  echo "windows.sh: Windows paths (slashes, relative, glob), 3 DISM WIMs and list --json: OK"
+}
+
+judge_index() { # a DISM WIM: image 1 edited by the .exe
+  wimlib-imagex verify "$1" >/dev/null || { echo "windows.sh: wimlib-imagex verify fails on $1" >&2; return 1; }
+  "$linux" verify -q --wim "$1" --index 1 --cert "$cert" >/dev/null \
+    || { echo "windows.sh: the Linux binary's verify fails on $1" >&2; return 1; }
+}
+
 case "$mode" in
   build) build ;;
   check) check_exe "${2:-$exe}" && imports "${2:-$exe}" ;;
@@ -134,6 +202,7 @@ EOW
       cargo test --no-fail-fast -p inject-root --test end_to_end --test bad_input \
       --test dirty_hives --test real_hives --test sst_input --test ntfs_wim --test trust_check \
       -- "$@"
+    if [ $# -eq 0 ]; then paths_dism_json "$wrapper"; fi
     ;;
   *)
     echo "usage: scripts/windows.sh build|check [exe]|test" >&2

@@ -306,18 +306,24 @@ impl Job {
             file_sizes,
             progress,
         };
-        let pool = rayon::ThreadPoolBuilder::new()
+        // A scoped pool: its threads are joined before the pass returns, so no worker thread is
+        // still winding down when the caller (or the process) moves on.
+        rayon::ThreadPoolBuilder::new()
             // 0 lets rayon pick (one per core); never more threads than targets.
             .num_threads(self.jobs.min(pass.targets.len()))
-            .build()
-            .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
-        Ok(pool.install(|| {
-            pass.targets
-                .par_iter()
-                .enumerate()
-                .map(|(i, target)| targets::process_target(&work, i, target))
-                .collect()
-        }))
+            .build_scoped(
+                |thread| thread.run(),
+                |pool| {
+                    pool.install(|| {
+                        pass.targets
+                            .par_iter()
+                            .enumerate()
+                            .map(|(i, target)| targets::process_target(&work, i, target))
+                            .collect()
+                    })
+                },
+            )
+            .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))
     }
 
     /// `check`, or an add with an expected trust: the server certificate, the chain, the name
