@@ -25,7 +25,7 @@ fn wine_trusts(hive: &Path, leaves: &[&Path]) -> Vec<bool> {
     need("hivexregedit", "libwin-hivex-perl");
     need("x86_64-w64-mingw32-gcc", "gcc-mingw-w64-x86-64");
     assert!(
-        Path::new("/usr/lib/wine/wine64").exists() || which("wine"),
+        Path::new("/usr/lib/wine/wine64").exists() || testsupport::installed("wine"),
         "wine not found: install the Debian package wine64 (scripts/deps.sh test)"
     );
     let out = Command::new("bash")
@@ -54,14 +54,6 @@ fn wine_trusts(hive: &Path, leaves: &[&Path]) -> Vec<bool> {
     }
     assert_eq!(verdicts.len(), leaves.len(), "{text}");
     verdicts
-}
-
-fn which(tool: &str) -> bool {
-    Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
 
 fn ours(hive: &Path, leaf: &Path) -> bool {

@@ -408,12 +408,15 @@ impl Hive {
         tmp.as_file().sync_all().map_err(io)?;
         before_rename(self)?;
         let (file, tmp_path) = tmp.keep().map_err(|e| io(e.error))?;
-        // A paged image keeps `path` open: closed for the rename where the OS cannot replace
-        // an open file, and opened again after (a failure to reopen fails a later read, not
-        // this write).
+        // A paged image keeps `path` open. Where the OS cannot replace an open file it is
+        // closed for the rename and opened again after (a failure to reopen fails a later read,
+        // not this write); elsewhere the handle stays on the file as read.
         let bytes = &mut self.bytes;
-        let replaced =
-            platform::replace_durably_closing(file, &tmp_path, path, || bytes.close_file());
+        let replaced = platform::replace_durably_closing(file, &tmp_path, path, || {
+            if !platform::REPLACES_OPEN_FILES {
+                bytes.close_file()
+            }
+        });
         let _ = self.bytes.reopen_file();
         replaced.map_err(io)?;
         if same_file.is_some() {

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::inputs::{certificate_in_blob, Insertion};
 use crate::readback::{self, Expectation};
 use crate::report::{Action, CertEntry};
-use crate::stores;
+use crate::stores::{self, StorePlace};
 use crate::time::rfc3339;
 
 /// The name of the value holding a certificate.
@@ -28,17 +28,6 @@ pub enum HiveOp {
         /// of every location. The first is the one a "not present" entry names.
         places: Vec<StorePlace>,
     },
-}
-
-/// A certificate key in a named store.
-#[derive(Debug, Clone)]
-pub struct StorePlace {
-    /// Key path relative to the SOFTWARE root.
-    pub key: String,
-    /// Store name for the report.
-    pub store: String,
-    /// Location name for the report.
-    pub location: String,
 }
 
 impl HiveOp {

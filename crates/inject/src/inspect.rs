@@ -7,14 +7,12 @@ use nt_hive::{Hive, KeyNode};
 use crate::guard::no_panic;
 use crate::inputs::certificate_in_blob;
 use crate::report::{Action, CertEntry};
-use crate::stores::{self, ALL_LOCATIONS, ALL_STORES};
+use crate::stores::{self, StorePlace, ALL_LOCATIONS, ALL_STORES};
 use crate::time::rfc3339;
 
 /// Something `verify` must find.
 #[derive(Debug, Clone)]
 pub struct Expected {
-    /// Key path relative to the SOFTWARE root.
-    pub key: String,
     /// Thumbprint (40 upper-case hex digits).
     pub thumbprint: String,
     /// DER of the certificate, when known (from a certificate file); `None` when only the
@@ -22,39 +20,9 @@ pub struct Expected {
     pub der: Option<Vec<u8>>,
     /// Subject, when known.
     pub subject: String,
-    /// Store name.
-    pub store: String,
-    /// Location name.
-    pub location: String,
-    /// No store was named: the certificate counts as present in whichever store it is
-    /// (`key` first, then every store of every location).
-    pub anywhere: bool,
-}
-
-impl Expected {
-    /// The keys to look at, in order: `key`, then (when `anywhere`) the same thumbprint in every
-    /// other store of every location, with their store and location names.
-    fn candidates(&self) -> Vec<(String, String, String)> {
-        let mut keys = vec![(self.key.clone(), self.store.clone(), self.location.clone())];
-        if let (true, Ok(tp)) = (
-            self.anywhere,
-            self.thumbprint.parse::<certblob::Thumbprint>(),
-        ) {
-            for location in ALL_LOCATIONS {
-                for store in ALL_STORES {
-                    let key = certblob::cert_key_path(location, store, &tp);
-                    if !key.eq_ignore_ascii_case(&self.key) {
-                        keys.push((
-                            key,
-                            stores::store_name(location, store),
-                            stores::location_name(location).to_string(),
-                        ));
-                    }
-                }
-            }
-        }
-        keys
-    }
+    /// Where it counts as present, in the order looked at (see `stores::places`); the first is
+    /// the one a "missing" entry names.
+    pub places: Vec<StorePlace>,
 }
 
 fn open(bytes: &[u8]) -> Result<Hive<&[u8]>, String> {
@@ -192,9 +160,9 @@ fn verify_inner(bytes: &[u8], expected: &[Expected]) -> Result<Vec<CertEntry>, S
             subject: want.subject.clone(),
             thumbprint: want.thumbprint.clone(),
             not_after: None,
-            store: want.store.clone(),
-            location: want.location.clone(),
-            key: want.key.clone(),
+            store: String::new(),
+            location: String::new(),
+            key: String::new(),
             action: Action::Missing,
             key_matches: true,
             note: None,
@@ -202,17 +170,15 @@ fn verify_inner(bytes: &[u8], expected: &[Expected]) -> Result<Vec<CertEntry>, S
             record_warnings: Vec::new(),
         };
         let found = want
-            .candidates()
-            .into_iter()
-            .find_map(|(key, store, location)| {
-                root.subpath(&key).map(|node| (node, key, store, location))
-            });
-        if let Some((_, key, store, location)) = &found {
-            entry.key.clone_from(key);
-            entry.store.clone_from(store);
-            entry.location.clone_from(location);
+            .places
+            .iter()
+            .find_map(|place| root.subpath(&place.key).map(|node| (node, place)));
+        if let Some(place) = found.as_ref().map(|(_, p)| *p).or(want.places.first()) {
+            entry.key.clone_from(&place.key);
+            entry.store.clone_from(&place.store);
+            entry.location.clone_from(&place.location);
         }
-        match found.map(|(node, ..)| node) {
+        match found.map(|(node, _)| node) {
             None => entry.note = Some("no such key".to_string()),
             Some(Err(e)) => {
                 entry.action = Action::Malformed;

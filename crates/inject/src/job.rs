@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::cache::{ops_digest, EditCache};
 use crate::context::{millis, Work};
-use crate::edit::{HiveOp, StorePlace};
+use crate::edit::HiveOp;
 use crate::error::Error;
 use crate::inputs::Inputs;
 use crate::inspect::Expected;
@@ -414,27 +414,9 @@ impl Job {
         let thumbprints = parse_thumbprints(&self.thumbprints)?;
         // Where a certificate given by thumbprint is looked for: the named store, or every
         // store of every location (the root store first).
-        let places = |tp: &Thumbprint| -> Vec<StorePlace> {
-            let place = |location, store| StorePlace {
-                key: certblob::cert_key_path(location, store, tp),
-                store: stores::store_name(location, store),
-                location: stores::location_name(location).to_string(),
-            };
-            match self.store {
-                Some(store) => vec![place(self.location, store)],
-                None => {
-                    let mut all = vec![place(self.location, self.root_store)];
-                    for location in stores::ALL_LOCATIONS {
-                        for store in stores::ALL_STORES {
-                            if (location, store) != (self.location, self.root_store) {
-                                all.push(place(location, store));
-                            }
-                        }
-                    }
-                    all
-                }
-            }
-        };
+        let anywhere = self.store.is_none();
+        let first = (self.location, self.store.unwrap_or(self.root_store));
+        let places = |tp: &Thumbprint| stores::places(tp, first, anywhere);
         match self.operation {
             Operation::Add => {
                 if inputs.insertions.is_empty() {
@@ -475,25 +457,18 @@ impl Job {
                     .insertions
                     .iter()
                     .map(|i| Expected {
-                        key: i.key.clone(),
                         thumbprint: i.thumbprint().to_string(),
                         der: Some(i.certificate.der().to_vec()),
                         subject: i.certificate.info().subject.clone(),
-                        store: stores::store_name(i.location, i.store),
-                        location: stores::location_name(i.location).to_string(),
-                        anywhere: self.store.is_none(),
+                        places: stores::places(&i.thumbprint(), (i.location, i.store), anywhere),
                     })
                     .collect();
                 for tp in &thumbprints {
-                    let first = places(tp).swap_remove(0);
                     expected.push(Expected {
-                        key: first.key,
                         thumbprint: tp.to_string(),
                         der: None,
                         subject: String::new(),
-                        store: first.store,
-                        location: first.location,
-                        anywhere: self.store.is_none(),
+                        places: places(tp),
                     });
                 }
                 if expected.is_empty() {

@@ -24,6 +24,48 @@ pub fn location_name(location: Location) -> &'static str {
     }
 }
 
+/// A certificate key in a named store.
+#[derive(Debug, Clone)]
+pub struct StorePlace {
+    /// Key path relative to the SOFTWARE root.
+    pub key: String,
+    /// Store name for the report.
+    pub store: String,
+    /// Location name for the report.
+    pub location: String,
+}
+
+impl StorePlace {
+    /// The key of `thumbprint` in `store` of `location`.
+    pub fn new(location: Location, store: Store, thumbprint: &Thumbprint) -> StorePlace {
+        StorePlace {
+            key: certblob::cert_key_path(location, store, thumbprint),
+            store: store_name(location, store),
+            location: location_name(location).to_string(),
+        }
+    }
+}
+
+/// Where a certificate is looked for (verify) or removed from (remove): `first`, and when
+/// `anywhere` (no store was named) every other store of every location after it.
+pub fn places(
+    thumbprint: &Thumbprint,
+    first: (Location, Store),
+    anywhere: bool,
+) -> Vec<StorePlace> {
+    let mut all = vec![StorePlace::new(first.0, first.1, thumbprint)];
+    if anywhere {
+        for location in ALL_LOCATIONS {
+            for store in ALL_STORES {
+                if (location, store) != first {
+                    all.push(StorePlace::new(location, store, thumbprint));
+                }
+            }
+        }
+    }
+    all
+}
+
 /// A certificate key recognised in a path.
 #[derive(Debug, Clone, Copy)]
 pub struct CertKey {

@@ -72,9 +72,7 @@ pub fn dir_of(path: &Path) -> &Path {
 /// Windows every other handle to `target` must be closed before this is called: Windows
 /// refuses to replace an open file. On an error `tmp` is removed and `target` is as it was.
 pub fn replace_durably(file: File, tmp: &Path, target: &Path) -> io::Result<()> {
-    let synced = file.sync_all();
-    drop(file);
-    rename_durably(synced, tmp, target)
+    replace_durably_closing(file, tmp, target, || {})
 }
 
 /// [`replace_durably`] for a `target` that this process still holds open: `close` closes
@@ -90,21 +88,17 @@ pub fn replace_durably_closing(
 ) -> io::Result<()> {
     let synced = file.sync_all();
     drop(file);
-    if REPLACES_OPEN_FILES {
-        let result = rename_durably(synced, tmp, target);
+    // std's rename: on Windows `MoveFileExW` with `MOVEFILE_REPLACE_EXISTING`.
+    let rename = || synced.and_then(|()| fs::rename(tmp, target));
+    let renamed = if REPLACES_OPEN_FILES {
+        let renamed = rename();
         close();
-        result
+        renamed
     } else {
         close();
-        rename_durably(synced, tmp, target)
-    }
-}
-
-/// After the flush of `tmp` (`synced`): renames it over `target` (std's rename: on Windows
-/// `MoveFileExW` with `MOVEFILE_REPLACE_EXISTING`), then syncs the directory. On an error
-/// `tmp` is removed and `target` is as it was.
-fn rename_durably(synced: io::Result<()>, tmp: &Path, target: &Path) -> io::Result<()> {
-    if let Err(e) = synced.and_then(|()| fs::rename(tmp, target)) {
+        rename()
+    };
+    if let Err(e) = renamed {
         let _ = fs::remove_file(tmp);
         return Err(e);
     }
@@ -136,11 +130,6 @@ pub fn find_entry(dir: &Path, name: &str) -> io::Result<Option<PathBuf>> {
         }
     }
     Ok(best.map(|b| dir.join(b)))
-}
-
-/// `path` with symbolic links resolved when it can be (the file a replacement must go to).
-pub fn resolved(path: &Path) -> io::Result<PathBuf> {
-    fs::canonicalize(path)
 }
 
 #[cfg(test)]
