@@ -191,7 +191,20 @@ for a in "$@"; do
   esac
   args+=("$a")
 done
-exec "$wine" "$exe" "${args[@]}"
+# The .exe prints a line on every failure; a non-zero exit with no output at all is Wine
+# failing to start it (seen once among this session's Wine runs, not reproduced). That one case is
+# retried once, and said on stderr; anything else is passed on as it is.
+out=$(mktemp) err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+for try in 1 2; do
+  rc=0
+  "$wine" "$exe" "${args[@]}" >"$out" 2>"$err" || rc=$?
+  if [ "$rc" -eq 0 ] || [ -s "$out" ] || [ -s "$err" ] || [ "$try" -eq 2 ]; then break; fi
+  echo "inject-root-wine: wine exited $rc with no output; running it once more" >&2
+done
+cat "$out"
+cat "$err" >&2
+exit "$rc"
 EOW
     } >"$wrapper"
     chmod +x "$wrapper"
