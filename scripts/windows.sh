@@ -17,6 +17,8 @@ mode=${1:-build}
 triple=x86_64-pc-windows-gnu
 tdir=$root/target/windows
 exe=$tdir/inject-root.exe
+# An absolute Unix path as Wine sees it on drive Z: (/a/b -> Z:\a\b).
+win_path() { local p=${1//\//\\}; printf 'Z:%s' "$p"; }
 objdump=x86_64-w64-mingw32-objdump
 
 # DLLs the .exe may import: each ships with every Windows 10 and 11 (x64) in System32.
@@ -175,12 +177,19 @@ case "$mode" in
     [ -x "$exe" ] || build
     prefix=$tdir/wine-prefix
     wine=$("$root/../shared/tools/wine/prefix.sh" "$prefix")
+    # One wineserver for the whole run: without it every gap of a few seconds between two test
+    # runs stops the server and the next run starts it (and Wine's service processes) again, a
+    # window for start-up/shut-down races that has nothing to do with the .exe.
+    wineserver=$(dirname "$wine")/wineserver
+    [ -x "$wineserver" ] || wineserver=$(command -v wineserver)
+    WINEPREFIX=$prefix "$wineserver" -p
+    trap 'WINEPREFIX=$prefix "$wineserver" -k 2>/dev/null || true' EXIT
     wrapper=$tdir/inject-root-wine
     {
       echo '#!/usr/bin/env bash'
       echo '# Runs target/windows/inject-root.exe under Wine (made by scripts/windows.sh test).'
       printf 'export WINEPREFIX=%q WINEDEBUG=-all\n' "$prefix"
-      printf 'wine=%q exe=%q\n' "$wine" "$exe"
+      printf 'wine=%q exe=%q\n' "$wine" "$(win_path "$exe")"
       cat <<'EOW'
 win() { local p=${1//\//\\}; printf 'Z:%s' "$p"; }
 args=()
@@ -191,16 +200,21 @@ for a in "$@"; do
   esac
   args+=("$a")
 done
-# The .exe prints a line on every failure; a non-zero exit with no output at all is Wine
-# failing to start it (seen once among this session's Wine runs, not reproduced). That one case is
-# retried once, and said on stderr; anything else is passed on as it is.
+# The .exe runs as the child of Wine's `start /wait /b`, which hands its arguments, standard
+# handles and console on unchanged and exits with the child's exit code as Windows reports it to
+# a parent (GetExitCodeProcess: what cmd's %ERRORLEVEL% and PowerShell's $LASTEXITCODE show). An
+# unhandled exception in the .exe still shows (Wine prints it; the code is 0xC00000xx). What
+# this hides is Wine's own Unix process dying after the .exe has ended (seen once in CI as a
+# segfault after complete output, never reproduced here): a Windows parent never sees that.
+# A non-zero exit with no output at all is Wine failing to start the .exe (seen once); that one
+# case is retried once, and said on stderr. Anything else is passed on as it is.
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
 for try in 1 2; do
   rc=0
-  "$wine" "$exe" "${args[@]}" >"$out" 2>"$err" || rc=$?
-  if [ "$rc" -eq 0 ] || [ -s "$out" ] || [ -s "$err" ] || [ "$try" -eq 2 ]; then break; fi
-  echo "inject-root-wine: wine exited $rc with no output; running it once more" >&2
+  "$wine" start /wait /b "$exe" "${args[@]}" >"$out" 2>"$err" || rc=$?
+  if [ "$rc" -eq 0 ] || [ -s "$out" ] || { [ -s "$err" ] && ! grep -q '^ShellExecuteEx failed' "$err"; } || [ "$try" -eq 2 ]; then break; fi
+  echo "inject-root-wine: wine exited $rc with no output from the .exe; running it once more" >&2
 done
 cat "$out"
 cat "$err" >&2
