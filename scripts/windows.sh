@@ -2,7 +2,9 @@
 # The native Windows binary, cross-built on Debian/Ubuntu (x86_64-pc-windows-gnu, MinGW-w64).
 #   scripts/windows.sh build  -> target/windows/inject-root.exe (x86_64, static, stripped), its
 #                                import table checked against the DLLs Windows 10/11 ship
-#   scripts/windows.sh test   -> cli/tests (end_to_end, bad_input) against the .exe under Wine
+#   scripts/windows.sh test   -> cli/tests against the .exe under Wine, then Windows paths, the
+#                                DISM WIMs, list --json, the console, and the unit tests below
+#   scripts/windows.sh unit   -> the library crates' unit tests built for Windows, under Wine
 #
 # Toolchain: rustup has no Windows std here, so this uses Debian's rustc-web/cargo-web (1.96)
 # with rust-web-src and builds std from source (-Zbuild-std; RUSTC_BOOTSTRAP=1 because
@@ -75,6 +77,49 @@ check_exe() {
     allowed_dll "$dll" || { echo "$f: imports $dll, which Windows does not ship" >&2; bad=1; }
   done < <(imports "$f")
   return $bad
+}
+
+# The Wine prefix (with the bcryptprimitives shim) and one wineserver for the whole run: without
+# it every gap of a few seconds between two runs stops the server and the next run starts it (and
+# Wine's service processes) again, a window for start-up/shut-down races that has nothing to do
+# with the .exe. Sets $prefix and $wine.
+wine_up() {
+  prefix=$tdir/wine-prefix
+  wine=$("$root/../shared/tools/wine/prefix.sh" "$prefix")
+  local server
+  server=$(dirname "$wine")/wineserver
+  [ -x "$server" ] || server=$(command -v wineserver)
+  WINEPREFIX=$prefix "$server" -p
+  # shellcheck disable=SC2064 # the paths are fixed now
+  trap "WINEPREFIX=$(printf %q "$prefix") $(printf %q "$server") -k 2>/dev/null || true" EXIT
+}
+
+# The library crates' own unit tests, built for Windows (libtest built from Debian's std sources,
+# each test in a process of its own as panic=abort wants) and run under Wine, each from its
+# package directory as cargo does: Windows' side of the platform layer (rename over a file,
+# positioned I/O, file identity, liveness, case-insensitive names) meets a Windows file system.
+unit() {
+  deps
+  local cargo=/usr/bin/cargo list bin pkg failed=0
+  list=$(mktemp)
+  RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc \
+    CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
+    CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUSTFLAGS="-C target-feature=+crt-static" \
+    "$cargo" test --quiet --locked --no-run --lib --message-format=json \
+    -p platform -p hive -p certblob -p chain -p wim -p inject \
+    -Zbuild-std=std,panic_abort,test -Zpanic-abort-tests --target "$triple" --target-dir "$tdir" \
+    | python3 -c '
+import json, sys, os
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable"):
+        print(os.path.dirname(m["manifest_path"]), m["executable"])' >"$list"
+  while read -r pkg bin; do
+    echo "windows.sh unit: $(basename "$pkg") under Wine"
+    (cd "$pkg" && WINEPREFIX=$prefix WINEDEBUG=-all "$wine" "$bin" -q "$@") || failed=1
+  done <"$list"
+  rm -f "$list"
+  return $failed
 }
 
 build() {
@@ -155,6 +200,56 @@ PY
   echo "windows.sh: Windows paths (slashes, relative, glob), 3 DISM WIMs and list --json: OK"
 }
 
+# The console (a pseudo-terminal, which Wine's conhost serves as a Windows console), through
+# cmd.exe: a certificate subject in German, Greek and Chinese prints as written and a progress
+# bar is drawn; redirected to a file, the same run prints plain UTF-8 lines (no escape sequences,
+# no bar). PowerShell is not part of Wine; it reads the same console.
+console_check() {
+  local w linux cert run args
+  (cd "$root" && cargo build -q -p inject-root)
+  linux=$root/target/debug/inject-root
+  w=$(mktemp -d "${TMPDIR:-/tmp}/inject-root-con.XXXXXX")
+  trap 'rm -rf "$w"' RETURN
+  cert=$w/unicode.pem
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$w/key.pem" -out "$cert" -days 30 -utf8 \
+    -subj "/CN=Stammzertifikat Müller Ωμέγα 根/O=Ünïcødé" \
+    -addext basicConstraints=critical,CA:true 2>/dev/null
+  cp "$root/testdata/sample/boot.wim" "$w/console.wim"
+  cp "$root/testdata/sample/boot.wim" "$w/redirected.wim"
+  run="WINEPREFIX=$(printf %q "$prefix") WINEDEBUG=-all $(printf %q "$wine") cmd /c $(printf %q "$(win_path "$exe")")"
+  # a wide terminal, so that Wine's console does not wrap the long lines
+  args=$(printf '%q ' --wim "$(win_path "$w/console.wim")" --cert "$(win_path "$cert")")
+  script -qec "stty cols 400 rows 50; $run $args" /dev/null >"$w/console.out" </dev/null
+  args=$(printf '%q ' --wim "$(win_path "$w/redirected.wim")" --cert "$(win_path "$cert")")
+  eval "$run $args" >"$w/redirected.out" 2>&1 </dev/null
+  "$linux" verify -q --wim "$w/console.wim" --cert "$cert" >/dev/null \
+    || { echo "windows.sh: the Linux verify fails on the WIM written from the console" >&2; return 1; }
+  "$linux" verify -q --wim "$w/redirected.wim" --cert "$cert" >/dev/null \
+    || { echo "windows.sh: the Linux verify fails on the WIM written redirected" >&2; return 1; }
+  python3 - "$w/console.out" "$w/redirected.out" <<'PY'
+import re, sys
+subject = "CN=Stammzertifikat Müller Ωμέγα 根, O=Ünïcødé"
+con = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
+red = open(sys.argv[2], "rb").read()
+text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", con).replace("\r", "")
+fail = []
+if subject not in text:
+    fail.append("the console does not show the subject as written")
+if not re.search(r"\[=+>? *\] \d+/\d+ images", text):
+    fail.append("the console shows no progress bar")
+if b"\x1b" in red:
+    fail.append("escape sequences in redirected output")
+if re.search(rb"\[=+", red):
+    fail.append("a progress bar in redirected output")
+if subject.encode() not in red:
+    fail.append("redirected output does not hold the subject in UTF-8")
+if fail:
+    sys.exit("windows.sh: console check: " + "; ".join(fail) + "\n--- console ---\n" + text
+             + "\n--- redirected ---\n" + red.decode("utf-8", "replace"))
+PY
+  echo "windows.sh: console (non-ASCII subject, progress bar) and redirected output (plain UTF-8): OK"
+}
+
 judge_index() { # a DISM WIM: image 1 edited by the .exe
   wimlib-imagex verify "$1" >/dev/null || { echo "windows.sh: wimlib-imagex verify fails on $1" >&2; return 1; }
   "$linux" verify -q --wim "$1" --index 1 --cert "$cert" >/dev/null \
@@ -163,6 +258,7 @@ judge_index() { # a DISM WIM: image 1 edited by the .exe
 
 case "$mode" in
   build) build ;;
+  unit) shift; wine_up; unit "$@" ;;
   check) check_exe "${2:-$exe}" && imports "${2:-$exe}" ;;
   test)
     # cli/tests against the .exe under Wine. The tests take the binary from $INJECT_ROOT_BIN;
@@ -175,15 +271,7 @@ case "$mode" in
     shift
     deps
     [ -x "$exe" ] || build
-    prefix=$tdir/wine-prefix
-    wine=$("$root/../shared/tools/wine/prefix.sh" "$prefix")
-    # One wineserver for the whole run: without it every gap of a few seconds between two test
-    # runs stops the server and the next run starts it (and Wine's service processes) again, a
-    # window for start-up/shut-down races that has nothing to do with the .exe.
-    wineserver=$(dirname "$wine")/wineserver
-    [ -x "$wineserver" ] || wineserver=$(command -v wineserver)
-    WINEPREFIX=$prefix "$wineserver" -p
-    trap 'WINEPREFIX=$prefix "$wineserver" -k 2>/dev/null || true' EXIT
+    wine_up
     wrapper=$tdir/inject-root-wine
     {
       echo '#!/usr/bin/env bash'
@@ -229,10 +317,10 @@ EOW
       cargo test --no-fail-fast -p inject-root --test end_to_end --test bad_input \
       --test dirty_hives --test real_hives --test sst_input --test ntfs_wim --test trust_check \
       -- "$@"
-    if [ $# -eq 0 ]; then paths_dism_json "$wrapper"; fi
+    if [ $# -eq 0 ]; then paths_dism_json "$wrapper" && console_check && unit; fi
     ;;
   *)
-    echo "usage: scripts/windows.sh build|check [exe]|test" >&2
+    echo "usage: scripts/windows.sh build|check [exe]|test|unit [filter]" >&2
     exit 2
     ;;
 esac

@@ -49,14 +49,21 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let resolved = fs::canonicalize(path).map_err(io)?;
     let dir = platform::dir_of(&resolved);
     let mut tmp = temp_file_in(dir).map_err(io)?;
-    if let Ok(meta) = fs::metadata(&resolved) {
-        tmp.as_file()
-            .set_permissions(meta.permissions())
-            .map_err(io)?;
+    let permissions = fs::metadata(&resolved).ok().map(|m| m.permissions());
+    if let Some(p) = &permissions {
+        tmp.as_file().set_permissions(p.clone()).map_err(io)?;
     }
     tmp.write_all(bytes).map_err(io)?;
     let (file, tmp_path) = tmp.keep().map_err(|e| io(e.error))?;
-    platform::replace_durably(file, &tmp_path, &resolved).map_err(io)
+    platform::replace_durably(file, &tmp_path, &resolved).map_err(io)?;
+    // Windows keeps the read-only attribute of a renamed file only where the file system does
+    // (Wine's does not): set it again on the file now in place.
+    if let Some(p) = permissions.filter(|p| p.readonly()) {
+        if !fs::metadata(&resolved).is_ok_and(|m| m.permissions().readonly()) {
+            fs::set_permissions(&resolved, p).map_err(io)?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -71,9 +78,18 @@ mod tests {
         let mut perms = fs::metadata(&path).unwrap().permissions();
         perms.set_readonly(true);
         fs::set_permissions(&path, perms).unwrap();
-        replace_file(&path, b"new contents").unwrap();
-        assert_eq!(fs::read(&path).unwrap(), b"new contents");
-        assert!(fs::metadata(&path).unwrap().permissions().readonly());
+        match replace_file(&path, b"new contents") {
+            Ok(()) => {
+                assert_eq!(fs::read(&path).unwrap(), b"new contents");
+                assert!(fs::metadata(&path).unwrap().permissions().readonly());
+            }
+            // where the OS refuses to replace a read-only file (Windows on NTFS), it stays
+            Err(Error::Io { source, .. }) => {
+                assert_eq!(source.kind(), io::ErrorKind::PermissionDenied, "{source}");
+                assert_eq!(fs::read(&path).unwrap(), b"old");
+            }
+            Err(e) => panic!("{e}"),
+        }
         let left: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())

@@ -105,31 +105,36 @@ pub fn replace_durably_closing(
     sync_dir(dir_of(target))
 }
 
-/// The entry of `dir` that Windows would open for `name`, on a tree whose names kept Windows'
-/// case but sits on a case-sensitive file system (an image extracted or mounted on Linux): the
-/// exact name first, else a case-insensitive match (Unicode upper case, as NTFS compares); when
-/// several entries match (possible on Linux, never on NTFS), the smallest name, so the choice does
-/// not depend on directory order. `Ok(None)` when nothing matches or `dir` does not exist.
+/// The entry of `dir` that Windows would open for `name`, under the name the directory holds:
+/// on a tree whose names kept Windows' case but sits on a case-sensitive file system (an image
+/// extracted or mounted on Linux), the exact name first, else a case-insensitive match (Unicode
+/// upper case, as NTFS compares); when several entries match (possible on Linux, never on NTFS),
+/// the smallest name, so the choice does not depend on directory order. On a case-insensitive
+/// file system (Windows) the one match, spelt as stored, so reports show the file's real name.
+/// `Ok(None)` when nothing matches or `dir` does not exist.
 pub fn find_entry(dir: &Path, name: &str) -> io::Result<Option<PathBuf>> {
     let exact = dir.join(name);
-    if exact.symlink_metadata().is_ok() {
-        return Ok(Some(exact));
-    }
+    let exact_exists = exact.symlink_metadata().is_ok();
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        // a directory that can be passed through but not listed: the name as asked for
+        Err(_) if exact_exists => return Ok(Some(exact)),
         Err(e) => return Err(e),
     };
     let want = name.to_uppercase();
     let mut best: Option<std::ffi::OsString> = None;
     for entry in entries {
         let found = entry?.file_name();
+        if found.to_str() == Some(name) {
+            return Ok(Some(dir.join(found)));
+        }
         let matches = found.to_str().is_some_and(|f| f.to_uppercase() == want);
         if matches && best.as_ref().is_none_or(|b| found < *b) {
             best = Some(found);
         }
     }
-    Ok(best.map(|b| dir.join(b)))
+    Ok(best.map(|b| dir.join(b)).or(exact_exists.then_some(exact)))
 }
 
 #[cfg(test)]
@@ -211,21 +216,29 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         assert_eq!(find_entry(d, "SOFTWARE.LOG1").unwrap(), None);
-        fs::write(d.join("software.log1"), b"").unwrap();
-        fs::write(d.join("Software.Log1"), b"").unwrap();
+        fs::write(d.join("software.log1"), b"one").unwrap();
+        // A case-insensitive directory (Windows, NTFS by default) holds one file for every
+        // spelling, and the name as asked for opens it; a case-sensitive one may hold several.
+        let insensitive = d.join("SOFTWARE.LOG1").exists();
+        let names_it = |found: Option<PathBuf>, want: &str| {
+            let found = found.expect("an entry");
+            if insensitive {
+                let upper = |p: &Path| p.to_string_lossy().to_uppercase();
+                assert_eq!(upper(&found), upper(&d.join(want)));
+            } else {
+                assert_eq!(found, d.join(want));
+            }
+        };
+        if !insensitive {
+            fs::write(d.join("Software.Log1"), b"").unwrap();
+        }
         // no exact match: the smallest of the two ("Software.Log1" < "software.log1")
-        assert_eq!(
-            find_entry(d, "SOFTWARE.LOG1").unwrap(),
-            Some(d.join("Software.Log1"))
-        );
+        names_it(find_entry(d, "SOFTWARE.LOG1").unwrap(), "Software.Log1");
         fs::write(d.join("SOFTWARE.LOG1"), b"").unwrap();
-        assert_eq!(
-            find_entry(d, "SOFTWARE.LOG1").unwrap(),
-            Some(d.join("SOFTWARE.LOG1"))
-        );
+        names_it(find_entry(d, "SOFTWARE.LOG1").unwrap(), "SOFTWARE.LOG1");
         // Unicode case, as NTFS compares
         fs::write(d.join("ÄRGER"), b"").unwrap();
-        assert_eq!(find_entry(d, "ärger").unwrap(), Some(d.join("ÄRGER")));
+        names_it(find_entry(d, "ärger").unwrap(), "ÄRGER");
         assert_eq!(find_entry(&d.join("missing"), "x").unwrap(), None);
     }
 
