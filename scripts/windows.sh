@@ -12,7 +12,9 @@
 # proxies come first in PATH. Its own target directory (target/windows) keeps the two
 # toolchains' artifacts apart. wimlib (wimlib-sys `bundled`) is cross-built by MinGW gcc, with
 # the fixes in vendor/wimlib-sys/PATCHES.md.
-set -euo pipefail
+set -Eeuo pipefail
+# With set -e a failing command ends the script; say which one, so that a CI log shows it.
+trap 'echo "windows.sh: line $LINENO failed (exit $?): $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 root=$PWD
 mode=${1:-build}
@@ -89,7 +91,11 @@ wine_up() {
   local server
   server=$(dirname "$wine")/wineserver
   [ -x "$server" ] || server=$(command -v wineserver)
-  WINEPREFIX=$prefix "$server" -p
+  # A server still up (from making the prefix, or an earlier run) makes `-p` fail: wait for it to
+  # go first. Should `-p` fail anyway, the runs still work, each with a server of its own.
+  WINEPREFIX=$prefix timeout 60 "$server" -w || true
+  WINEPREFIX=$prefix "$server" -p \
+    || echo "windows.sh: no persistent wineserver (exit $?); each run starts its own" >&2
   # shellcheck disable=SC2064 # the paths are fixed now
   trap "WINEPREFIX=$(printf %q "$prefix") $(printf %q "$server") -k 2>/dev/null || true" EXIT
 }
