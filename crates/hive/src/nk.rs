@@ -22,6 +22,7 @@ pub(crate) mod off {
     pub const MAX_VALUE_NAME: usize = 60;
     pub const MAX_VALUE_DATA: usize = 64;
     pub const NAME_LEN: usize = 72;
+    pub const CLASS_LEN: usize = 74;
     pub const NAME: usize = 76;
 }
 

@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::hbin;
 use crate::names;
 use crate::nk::{self, KEY_COMP_NAME};
+use crate::sk;
 
 /// What the pass keeps of the key nodes, one entry per key in each vector (in hive order, so
 /// sorted by offset): column vectors and one name arena keep it compact and allocation-free.
@@ -26,6 +27,8 @@ struct Keys {
     parent: Vec<u32>,
     subkey_count: Vec<u32>,
     subkey_list: Vec<u32>,
+    /// The cell of each key's security record.
+    security: Vec<u32>,
     /// Start and length of each key's name as stored in `names`, and whether it is stored
     /// one byte per character.
     name: Vec<(u32, u32, bool)>,
@@ -79,8 +82,15 @@ impl Lists {
 pub(crate) struct Collector {
     keys: Keys,
     lists: Lists,
-    /// Cells signed as keys or lists that cannot be one, with why (in hive order).
+    /// Cells signed as keys, lists or security records that cannot be one, with why (in hive
+    /// order).
     malformed: Vec<(u32, String)>,
+    /// Keys whose own fields contradict each other, with why (in hive order): met only if the
+    /// tree reaches them.
+    flawed_keys: Vec<(u32, String)>,
+    /// The security records (`sk` cells) whose descriptor is whole and well formed, in hive
+    /// order.
+    security: Vec<u32>,
     /// The first problem met while reading cells (reported by `finish`).
     damage: Option<Error>,
 }
@@ -133,7 +143,21 @@ impl Collector {
                 k.parent.push(u32_at(nk::off::PARENT));
                 k.subkey_count.push(u32_at(nk::off::SUBKEY_COUNT));
                 k.subkey_list.push(u32_at(nk::off::SUBKEY_LIST));
+                k.security.push(u32_at(nk::off::SECURITY));
+                let class_len = le_u16(data, nk::off::CLASS_LEN).unwrap_or(0);
+                if name_len == 0 {
+                    self.flawed_keys
+                        .push((off, "the key's name is empty".into()));
+                } else if u32_at(nk::off::CLASS) == NIL && class_len != 0 {
+                    // Windows "heals" this on load (the length set to 0): it changes the hive.
+                    let why = format!("the key has no class but a class length of {class_len}");
+                    self.flawed_keys.push((off, why));
+                }
             }
+            Some(b"sk") => match sk::descriptor_problem(data) {
+                None => self.security.push(off),
+                Some(why) => self.malformed.push((off, why)),
+            },
             Some(sig @ (b"lf" | b"lh" | b"li" | b"ri")) => {
                 let stride = if matches!(sig, b"lf" | b"lh") { 8 } else { 4 };
                 let n = usize::from(le_u16(data, 2).unwrap_or(0));
@@ -170,6 +194,24 @@ impl Collector {
             return Err(malformed(root)
                 .unwrap_or_else(|| Error::corrupt(36, "the root cell is not a key node")));
         };
+        // What Windows checks of each key itself: its security record, its class fields.
+        let check_key = |index: usize| -> Result<()> {
+            let off = keys.off[index];
+            if let Ok(i) = self.flawed_keys.binary_search_by_key(&off, |f| f.0) {
+                return Err(Error::corrupt(at(off, 0), self.flawed_keys[i].1.clone()));
+            }
+            let sk = keys.security[index];
+            if self.security.binary_search(&sk).is_err() {
+                return Err(malformed(sk).unwrap_or_else(|| {
+                    Error::corrupt(
+                        at(off, nk::off::SECURITY),
+                        format!("the key's security cell {sk:#x} is not a security record"),
+                    )
+                }));
+            }
+            Ok(())
+        };
+        check_key(root_index)?;
         let mut visited = vec![false; keys.off.len()];
         visited[root_index] = true;
         let mut stack = vec![root_index];
@@ -246,6 +288,7 @@ impl Collector {
                 }
                 previous = Some(child);
                 if !visited[child] {
+                    check_key(child)?;
                     visited[child] = true;
                     stack.push(child);
                 }

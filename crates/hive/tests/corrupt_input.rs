@@ -311,3 +311,55 @@ fn find_vk(b: &[u8], name: &str) -> usize {
         })
         .expect("vk record in the test hive")
 }
+
+/// What Windows checks of each key itself when it loads a hive (its name, class fields and
+/// security record, with the descriptor in it) is checked before an edit: each damage is a
+/// typed error with the offset of the field at fault.
+#[test]
+fn key_fields_and_security_records_windows_would_refuse() {
+    let base = testhive();
+    let root = root_nk(&base);
+    let sk = 4096 + rd(&base, root + 44) as usize + 4;
+    let check = |what: &str, bytes: Vec<u8>| -> hive::Error {
+        let h = Hive::from_bytes(bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let err = h.check_structure().expect_err(what);
+        assert!(err.offset().is_some(), "{what}: no offset: {err}");
+        err
+    };
+    Hive::from_bytes(base.clone())
+        .unwrap()
+        .check_structure()
+        .expect("the undamaged hive passes");
+
+    let mut b = base.clone();
+    wr(&mut b, root + 48, u32::MAX);
+    b[root + 74..root + 76].copy_from_slice(&5u16.to_le_bytes());
+    let e = check("class nil, length 5", b);
+    assert!(
+        e.to_string().contains("no class but a class length of 5"),
+        "{e}"
+    );
+    assert_eq!(e.offset(), Some((root - 4) as u64 + 4));
+
+    let mut b = base.clone();
+    b[root + 72..root + 74].copy_from_slice(&0u16.to_le_bytes());
+    let e = check("empty name", b);
+    assert!(e.to_string().contains("name is empty"), "{e}");
+
+    let mut b = base.clone();
+    wr(&mut b, root + 44, rd(&base, 36));
+    let e = check("security cell is a key", b);
+    assert!(e.to_string().contains("is not a security record"), "{e}");
+    assert_eq!(e.offset(), Some(root as u64 + 44));
+
+    let mut b = base.clone();
+    b[sk + 20] = 2;
+    let e = check("descriptor revision 2", b);
+    assert!(e.to_string().contains("revision 2"), "{e}");
+    assert_eq!(e.offset(), Some(sk as u64));
+
+    let mut b = base.clone();
+    wr(&mut b, sk + 16, 0x7fff_0000);
+    let e = check("descriptor longer than its cell", b);
+    assert!(e.to_string().contains("does not fit its cell"), "{e}");
+}
