@@ -1,6 +1,6 @@
 //! Key security (`sk`) records: reference counts and the doubly linked list of all of them.
 
-use crate::cell::{allocated, Cell};
+use crate::cell::{allocated, le_u16, le_u32, Cell};
 use crate::error::Result;
 use crate::image::Image;
 
@@ -47,12 +47,7 @@ const SE_SELF_RELATIVE: u16 = 0x8000;
 /// least a descriptor header, revision 1, self-relative, and its owner and group SIDs and its
 /// present ACLs (with every ACE) lie inside it.
 pub(crate) fn descriptor_problem(data: &[u8]) -> Option<String> {
-    let u16_at = |b: &[u8], at: usize| b.get(at..at + 2).map(|x| u16::from_le_bytes([x[0], x[1]]));
-    let u32_at = |b: &[u8], at: usize| {
-        b.get(at..at + 4)
-            .map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]))
-    };
-    let Some(len) = u32_at(data, DESCRIPTOR_LEN) else {
+    let Some(len) = le_u32(data, DESCRIPTOR_LEN) else {
         return Some("the security cell is too small for a descriptor".into());
     };
     let Some(sd) = (len as usize)
@@ -71,13 +66,13 @@ pub(crate) fn descriptor_problem(data: &[u8]) -> Option<String> {
     if sd[0] != 1 {
         return Some(format!("security descriptor revision {} (not 1)", sd[0]));
     }
-    let control = u16_at(sd, 2).unwrap_or(0);
+    let control = le_u16(sd, 2).unwrap_or(0);
     if control & SE_SELF_RELATIVE == 0 {
         return Some(format!(
             "the security descriptor is not self-relative (control {control:#06x})"
         ));
     }
-    let field = |at| u32_at(sd, at).unwrap_or(0) as usize;
+    let field = |at| le_u32(sd, at).unwrap_or(0) as usize;
     for (what, at) in [("owner", field(4)), ("group", field(8))] {
         if at != 0 && !sid_fits(sd, at) {
             return Some(format!(
