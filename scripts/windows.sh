@@ -23,6 +23,19 @@ tdir=$root/target/windows
 exe=$tdir/inject-root.exe
 # An absolute Unix path as Wine sees it on drive Z: (/a/b -> Z:\a\b).
 win_path() { local p=${1//\//\\}; printf 'Z:%s' "$p"; }
+# Debian's cargo for the Windows target: std built from source, MinGW linking, the C runtime
+# pieces (libgcc, winpthread) linked statically instead of as DLLs. Arguments go to cargo.
+wcargo() {
+  RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc \
+    CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
+    CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUSTFLAGS="-C target-feature=+crt-static" \
+    /usr/bin/cargo "$@" --locked --target "$triple" --target-dir "$tdir"
+}
+# The Linux binary, the judge of what the .exe writes (sets $linux).
+linux_binary() {
+  (cd "$root" && cargo build -q -p inject-root)
+  linux=$root/target/debug/inject-root
+}
 objdump=x86_64-w64-mingw32-objdump
 
 # DLLs the .exe may import: each ships with every Windows 10 and 11 (x64) in System32.
@@ -106,14 +119,11 @@ wine_up() {
 # positioned I/O, file identity, liveness, case-insensitive names) meets a Windows file system.
 unit() {
   deps
-  local cargo=/usr/bin/cargo list bin pkg failed=0
+  local list bin pkg failed=0
   list=$(mktemp)
-  RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc \
-    CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
-    CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUSTFLAGS="-C target-feature=+crt-static" \
-    "$cargo" test --quiet --locked --no-run --lib --message-format=json \
+  wcargo test --quiet --no-run --lib --message-format=json \
     -p platform -p hive -p certblob -p chain -p wim -p inject \
-    -Zbuild-std=std,panic_abort,test -Zpanic-abort-tests --target "$triple" --target-dir "$tdir" \
+    -Zbuild-std=std,panic_abort,test -Zpanic-abort-tests \
     | python3 -c '
 import json, sys, os
 for line in sys.stdin:
@@ -130,14 +140,9 @@ for line in sys.stdin:
 
 build() {
   deps
-  local cargo=/usr/bin/cargo
-  # Static C runtime pieces (libgcc, winpthread) instead of their DLLs; stripped, no debuginfo.
-  RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc \
-    CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
-    CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUSTFLAGS="-C target-feature=+crt-static" \
-    CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_STRIP=symbols \
-    "$cargo" build --quiet --release --locked -p inject-root \
-    -Zbuild-std=std,panic_abort --target "$triple" --target-dir "$tdir"
+  # stripped, no debuginfo
+  CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_STRIP=symbols \
+    wcargo build --quiet --release -p inject-root -Zbuild-std=std,panic_abort
   cp "$tdir/$triple/release/inject-root.exe" "$exe"
   check_exe "$exe"
   echo "$exe"
@@ -149,9 +154,8 @@ build() {
 # ../shared/testdata/wims, and `list --json` equal in content to the Linux binary's. Every
 # file the .exe writes is judged on Linux (wimlib-imagex verify, the Linux binary's verify).
 paths_dism_json() {
-  local wrapper=$1 w linux cert hive
-  (cd "$root" && cargo build -q -p inject-root)
-  linux=$root/target/debug/inject-root
+  local wrapper=$1 w cert hive
+  linux_binary
   cert=$root/testdata/certs/DigiCert_Global_Root_CA.crt
   hive=$root/testdata/hives/offreg-testhive
   w=$(mktemp -d "${TMPDIR:-/tmp}/inject-root-win.XXXXXX")
@@ -211,9 +215,8 @@ PY
 # bar is drawn; redirected to a file, the same run prints plain UTF-8 lines (no escape sequences,
 # no bar). PowerShell is not part of Wine; it reads the same console.
 console_check() {
-  local w linux cert run args
-  (cd "$root" && cargo build -q -p inject-root)
-  linux=$root/target/debug/inject-root
+  local w cert run args
+  linux_binary
   w=$(mktemp -d "${TMPDIR:-/tmp}/inject-root-con.XXXXXX")
   trap 'rm -rf "$w"' RETURN
   cert=$w/unicode.pem
@@ -284,13 +287,13 @@ case "$mode" in
       echo '# Runs target/windows/inject-root.exe under Wine (made by scripts/windows.sh test).'
       printf 'export WINEPREFIX=%q WINEDEBUG=-all\n' "$prefix"
       printf 'wine=%q exe=%q\n' "$wine" "$(win_path "$exe")"
+      declare -f win_path
       cat <<'EOW'
-win() { local p=${1//\//\\}; printf 'Z:%s' "$p"; }
 args=()
 for a in "$@"; do
   case "$a" in
-    /*) a=$(win "$a") ;;
-    --*=/*) a="${a%%=*}=$(win "${a#*=}")" ;;
+    /*) a=$(win_path "$a") ;;
+    --*=/*) a="${a%%=*}=$(win_path "${a#*=}")" ;;
   esac
   args+=("$a")
 done

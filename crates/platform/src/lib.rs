@@ -160,14 +160,20 @@ mod tests {
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
     }
 
+    /// In `dir`: `target` holding "old", and the open temporary file `tmp` holding "new".
+    fn staged(dir: &Path) -> (PathBuf, PathBuf, File) {
+        let target = dir.join("target");
+        fs::write(&target, b"old").unwrap();
+        let tmp = dir.join("tmp");
+        let file = File::create(&tmp).unwrap();
+        write_all_at(&file, b"new", 0).unwrap();
+        (target, tmp, file)
+    }
+
     #[test]
     fn replace_durably_renames_and_leaves_no_temp() {
         let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("target");
-        fs::write(&target, b"old").unwrap();
-        let tmp = dir.path().join("tmp");
-        let file = File::create(&tmp).unwrap();
-        write_all_at(&file, b"new", 0).unwrap();
+        let (target, tmp, file) = staged(dir.path());
         replace_durably(file, &tmp, &target).unwrap();
         assert_eq!(fs::read(&target).unwrap(), b"new");
         assert!(!tmp.exists());
@@ -184,11 +190,7 @@ mod tests {
     #[test]
     fn replace_durably_closing_closes_once_on_the_platforms_side_of_the_rename() {
         let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("target");
-        fs::write(&target, b"old").unwrap();
-        let tmp = dir.path().join("tmp");
-        let file = File::create(&tmp).unwrap();
-        write_all_at(&file, b"new", 0).unwrap();
+        let (target, tmp, file) = staged(dir.path());
         let mut seen = Vec::new();
         replace_durably_closing(file, &tmp, &target, || {
             seen.push(fs::read(&target).unwrap())
